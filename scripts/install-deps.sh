@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything needed to build and test alimentador against one PostgreSQL major version:
+# Debian packages (server, headers, libclang, sudo), cargo-pgrx 0.18.1 and `cargo pgrx init` against the
+# system pg_config. Idempotent: each step is skipped when already done.
+#   PG_MAJOR=15 scripts/install-deps.sh
+set -euo pipefail
+PG_MAJOR="${PG_MAJOR:-15}"
+PGRX_VERSION="0.18.1"
+log() { echo "alimentador[install-deps]: $*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libclang-dev clang sudo pkg-config make)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config"
+[ -x "$PG_CONFIG" ] || { echo "alimentador[install-deps]: $PG_CONFIG not found" >&2; exit 1; }
+
+if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
+  log "cargo install cargo-pgrx $PGRX_VERSION (takes a few minutes)"
+  cargo install cargo-pgrx --version "=$PGRX_VERSION" --locked --quiet
+fi
+
+if ! grep -qs "pg$PG_MAJOR = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+  log "cargo pgrx init --pg$PG_MAJOR $PG_CONFIG"
+  cargo pgrx init "--pg$PG_MAJOR" "$PG_CONFIG" >/dev/null
+fi
+log "ready: PostgreSQL $PG_MAJOR, cargo-pgrx $PGRX_VERSION"

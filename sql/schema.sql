@@ -1,0 +1,179 @@
+-- The hospital schema created by CREATE EXTENSION alimentador.
+--
+-- Everything lives in schema `hospital`, so a CDC filter is one line (`hospital.*`). Every table has a
+-- BIGSERIAL primary key, created_at/updated_at timestamptz and a BEFORE UPDATE trigger for updated_at.
+-- The partial indexes named `*_pendentes` / `*_ativas` / `*_agendadas` let the stream pick an eligible
+-- row in O(log n) without scanning (see src/operations.rs).
+
+CREATE SCHEMA hospital;
+COMMENT ON SCHEMA hospital IS 'alimentador: a live Brazilian hospital OLTP database for CDC testing';
+
+CREATE FUNCTION hospital.tocar_updated_at() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION hospital.tocar_updated_at() IS 'BEFORE UPDATE trigger: keeps updated_at current';
+
+CREATE TABLE hospital.convenios (
+    id          bigserial PRIMARY KEY,
+    nome        varchar(120) NOT NULL,
+    cnpj        char(14)     NOT NULL UNIQUE CHECK (cnpj ~ '^[0-9]{14}$'),
+    tipo        varchar(20)  NOT NULL CHECK (tipo IN ('publico', 'medicina de grupo', 'cooperativa', 'seguradora', 'autogestao')),
+    cobertura   varchar(20)  NOT NULL CHECK (cobertura IN ('nacional', 'regional', 'estadual', 'municipal')),
+    created_at  timestamptz  NOT NULL DEFAULT now(),
+    updated_at  timestamptz  NOT NULL DEFAULT now()
+);
+
+CREATE TABLE hospital.pacientes (
+    id             bigserial PRIMARY KEY,
+    nome           varchar(150) NOT NULL,
+    nascimento     date         NOT NULL,
+    cpf            char(11)     NOT NULL UNIQUE CHECK (cpf ~ '^[0-9]{11}$'),
+    sexo           char(1)      NOT NULL CHECK (sexo IN ('F', 'M')),
+    email          varchar(200),
+    telefone       varchar(20)  NOT NULL,
+    endereco       varchar(250) NOT NULL,
+    cidade         varchar(100) NOT NULL,
+    uf             char(2)      NOT NULL,
+    cep            char(8)      NOT NULL CHECK (cep ~ '^[0-9]{8}$'),
+    data_cadastro  date         NOT NULL DEFAULT current_date,
+    ativo          boolean      NOT NULL DEFAULT true,
+    created_at     timestamptz  NOT NULL DEFAULT now(),
+    updated_at     timestamptz  NOT NULL DEFAULT now()
+);
+
+CREATE TABLE hospital.medicos (
+    id             bigserial PRIMARY KEY,
+    nome           varchar(150) NOT NULL,
+    crm            varchar(12)  NOT NULL UNIQUE CHECK (crm ~ '^[0-9]{4,6}-[A-Z]{2}$'),
+    especialidade  varchar(80)  NOT NULL,
+    telefone       varchar(20)  NOT NULL,
+    email          varchar(200),
+    ativo          boolean      NOT NULL DEFAULT true,
+    created_at     timestamptz  NOT NULL DEFAULT now(),
+    updated_at     timestamptz  NOT NULL DEFAULT now()
+);
+
+CREATE TABLE hospital.pacientes_convenios (
+    id               bigserial PRIMARY KEY,
+    paciente_id      bigint      NOT NULL REFERENCES hospital.pacientes (id) ON UPDATE CASCADE ON DELETE CASCADE,
+    convenio_id      bigint      NOT NULL REFERENCES hospital.convenios (id) ON UPDATE CASCADE,
+    numero_carteira  varchar(20) NOT NULL,
+    validade         date        NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (paciente_id, convenio_id)
+);
+
+CREATE TABLE hospital.consultas (
+    id           bigserial PRIMARY KEY,
+    protocolo    uuid          NOT NULL UNIQUE,
+    paciente_id  bigint        NOT NULL REFERENCES hospital.pacientes (id) ON UPDATE CASCADE ON DELETE CASCADE,
+    medico_id    bigint        NOT NULL REFERENCES hospital.medicos (id) ON UPDATE CASCADE,
+    data         timestamptz   NOT NULL,
+    motivo       varchar(200)  NOT NULL,
+    status       varchar(12)   NOT NULL DEFAULT 'agendada'
+                 CHECK (status IN ('agendada', 'realizada', 'cancelada', 'faltou')),
+    valor        numeric(10,2) NOT NULL CHECK (valor >= 0),
+    created_at   timestamptz   NOT NULL DEFAULT now(),
+    updated_at   timestamptz   NOT NULL DEFAULT now()
+);
+
+CREATE TABLE hospital.exames (
+    id              bigserial PRIMARY KEY,
+    paciente_id     bigint       NOT NULL REFERENCES hospital.pacientes (id) ON UPDATE CASCADE ON DELETE CASCADE,
+    tipo_exame      varchar(80)  NOT NULL,
+    data            timestamptz  NOT NULL,
+    urgente         boolean      NOT NULL DEFAULT false,
+    resultado       jsonb,
+    laudo           text,
+    data_resultado  timestamptz,
+    created_at      timestamptz  NOT NULL DEFAULT now(),
+    updated_at      timestamptz  NOT NULL DEFAULT now(),
+    CHECK ((resultado IS NULL) = (data_resultado IS NULL)),
+    CHECK (data_resultado IS NULL OR data_resultado >= data)
+);
+-- Long reports always go out of line to the TOAST table (no inline compression): updates that leave
+-- laudo untouched then exercise the "unchanged TOAST" path of logical decoding.
+ALTER TABLE hospital.exames ALTER COLUMN laudo SET STORAGE EXTERNAL;
+
+CREATE TABLE hospital.internacoes (
+    id            bigserial PRIMARY KEY,
+    paciente_id   bigint       NOT NULL REFERENCES hospital.pacientes (id) ON UPDATE CASCADE ON DELETE CASCADE,
+    data_entrada  timestamptz  NOT NULL,
+    data_saida    timestamptz,
+    motivo        varchar(200) NOT NULL,
+    quarto        varchar(30)  NOT NULL,
+    created_at    timestamptz  NOT NULL DEFAULT now(),
+    updated_at    timestamptz  NOT NULL DEFAULT now(),
+    CHECK (data_saida IS NULL OR data_saida >= data_entrada)
+);
+
+-- Foreign keys (pacientes_convenios.paciente_id is the leading column of its UNIQUE constraint).
+CREATE INDEX pacientes_convenios_convenio_id_idx ON hospital.pacientes_convenios (convenio_id);
+CREATE INDEX consultas_paciente_id_idx  ON hospital.consultas (paciente_id);
+CREATE INDEX consultas_medico_id_idx    ON hospital.consultas (medico_id);
+CREATE INDEX exames_paciente_id_idx     ON hospital.exames (paciente_id);
+CREATE INDEX internacoes_paciente_id_idx ON hospital.internacoes (paciente_id);
+-- Date columns the queries filter on.
+CREATE INDEX consultas_data_idx            ON hospital.consultas (data);
+CREATE INDEX exames_data_idx               ON hospital.exames (data);
+CREATE INDEX internacoes_data_entrada_idx  ON hospital.internacoes (data_entrada);
+-- Rows the stream moves along their lifecycle.
+CREATE INDEX consultas_agendadas_idx  ON hospital.consultas (data) WHERE status = 'agendada';
+CREATE INDEX pacientes_convenios_validade_idx ON hospital.pacientes_convenios (validade);
+CREATE INDEX exames_pendentes_idx     ON hospital.exames (id) WHERE resultado IS NULL;
+CREATE INDEX internacoes_ativas_idx   ON hospital.internacoes (id) WHERE data_saida IS NULL;
+
+CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.convenios
+    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.pacientes
+    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.medicos
+    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.pacientes_convenios
+    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.consultas
+    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.exames
+    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.internacoes
+    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+
+-- The lookup rows: SUS and private plans, with valid CNPJ check digits (checked by a unit test).
+INSERT INTO hospital.convenios (nome, cnpj, tipo, cobertura) VALUES
+    ('SUS - Sistema Único de Saúde',     '00394544000185', 'publico',           'nacional'),
+    ('Amil Assistência Médica',          '29309127000179', 'medicina de grupo', 'nacional'),
+    ('Bradesco Saúde',                   '92693118000160', 'seguradora',        'nacional'),
+    ('SulAmérica Saúde',                 '61198164000160', 'seguradora',        'nacional'),
+    ('Unimed Central Paulista',          '33719485000127', 'cooperativa',       'regional'),
+    ('Hapvida Assistência Médica',       '02812468000106', 'medicina de grupo', 'regional'),
+    ('NotreDame Intermédica',            '44649812000138', 'medicina de grupo', 'nacional'),
+    ('Cassi - Caixa de Assistência',     '00306597000105', 'autogestao',        'nacional'),
+    ('Porto Seguro Saúde',               '87096616000196', 'seguradora',        'estadual'),
+    ('Prevent Senior',                   '16513178000176', 'medicina de grupo', 'municipal'),
+    ('Golden Cross',                     '07526557000100', 'medicina de grupo', 'regional'),
+    ('GEAP Autogestão em Saúde',         '29978814000187', 'autogestao',        'nacional');
+
+-- pg_dump of a seeded database keeps the rows (and the sequences' positions). The twelve lookup rows
+-- are created by this script, so only convenios added later are dumped.
+-- (one call per statement: each call updates the extension's catalog row)
+SELECT pg_catalog.pg_extension_config_dump('hospital.convenios', 'WHERE id > 12');
+SELECT pg_catalog.pg_extension_config_dump('hospital.pacientes', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.medicos', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.pacientes_convenios', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.consultas', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.exames', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.internacoes', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.convenios_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.pacientes_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.medicos_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.pacientes_convenios_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.consultas_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.exames_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('hospital.internacoes_id_seq', '');

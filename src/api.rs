@@ -1,0 +1,275 @@
+//! The SQL functions, usable from psql. Thin: each checks its arguments and calls the module that
+//! does the work. Run-time controls of the workers are superuser-only unless EXECUTE is granted
+//! (see sql/finalize.sql).
+
+use std::cell::RefCell;
+
+use pgrx::datum::TimestampWithTimeZone;
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::{json, Map, Value};
+
+use crate::operations::{Change, OpKind, Table, Weights};
+use crate::seed::{self, Inserted};
+use crate::status::{self, RunOverride, Tally, WorkerSlot};
+use crate::stream::{Engine, NotReady};
+use crate::{errors, settings, transaction};
+
+fn table_rows(rows: Inserted) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
+    TableIterator::new(rows.into_iter().map(|(t, n)| (t.name().to_string(), n)))
+}
+
+/// Seeds the hospital: at scale 1 the Python tool's ~13k rows, proportional at other scales.
+#[pg_extern(volatile, parallel_unsafe)]
+fn alimentador_seed(
+    scale: default!(f64, 1.0),
+    seed: default!(Option<i64>, "NULL"),
+    append: default!(bool, false),
+) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
+    table_rows(seed::seed(scale, seed, append))
+}
+
+/// Empties the hospital (identities restarted, lookup convenios kept) and, by default, reseeds it.
+#[pg_extern(volatile, parallel_unsafe)]
+fn alimentador_reset(
+    reseed: default!(bool, true),
+    scale: default!(f64, 1.0),
+    seed: default!(Option<i64>, "NULL"),
+) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
+    table_rows(seed::reset(reseed, scale, seed))
+}
+
+/// Exact row counts per table.
+#[pg_extern(volatile, parallel_safe)]
+fn alimentador_counts() -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
+    TableIterator::new(seed::counts())
+}
+
+thread_local! {
+    /// The session's engine, kept so its prepared plans are reused across calls.
+    static SESSION_ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
+}
+
+fn parse_weights(text: Option<&str>) -> Weights {
+    match text.map(Weights::parse) {
+        None => settings::weights(),
+        Some(Ok(w)) => w,
+        Some(Err(reason)) => errors::invalid_parameter(
+            format!("invalid weights: {reason}"),
+            "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: default, deletes, cdc-edge.",
+        ),
+    }
+}
+
+/// Runs `ops` operations of the stream in this session (no worker needed). Each group of
+/// `ops_per_transaction` operations is a subtransaction: one that fails is rolled back and counted,
+/// the rest go on. All of them commit with the caller's transaction.
+#[pg_extern(volatile, parallel_unsafe)]
+fn alimentador_stream(
+    ops: i32,
+    weights: default!(Option<&str>, "NULL"),
+    seed: default!(Option<i64>, "NULL"),
+    ops_per_transaction: default!(i32, 1),
+) -> TableIterator<'static, (name!(operacao, String), name!(feitas, i64), name!(puladas, i64), name!(falhas, i64))> {
+    if !(1..=10_000_000).contains(&ops) {
+        errors::invalid_parameter(format!("ops must be from 1 to 10000000, got {ops}"), "");
+    }
+    if !(1..=10_000).contains(&ops_per_transaction) {
+        errors::invalid_parameter(format!("ops_per_transaction must be from 1 to 10000, got {ops_per_transaction}"), "");
+    }
+    let weights = parse_weights(weights);
+    let (tally, failed) = SESSION_ENGINE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if seed.is_some() || slot.is_none() {
+            *slot = Some(Engine::new(seed.map_or_else(Engine::random_seed, |s| s as u64), 0));
+        }
+        run_in_session(slot.as_mut().expect("engine"), &weights, ops as u32, ops_per_transaction as u32)
+    });
+    let rows = OpKind::ALL.iter().filter_map(move |k| {
+        let i = *k as usize;
+        let any = tally.done[i] + tally.skipped[i] + failed[i] > 0;
+        any.then(|| (k.name().to_string(), tally.done[i] as i64, tally.skipped[i] as i64, failed[i] as i64))
+    });
+    TableIterator::new(rows.collect::<Vec<_>>())
+}
+
+fn run_in_session(engine: &mut Engine, weights: &Weights, ops: u32, group: u32) -> (Tally, [u64; OpKind::COUNT]) {
+    let mut tally = Tally::default();
+    let mut failed = [0u64; OpKind::COUNT];
+    let mut left = ops;
+    while left > 0 {
+        let n = left.min(group);
+        left -= n;
+        match transaction::sub(|| engine.run_batch(weights, n)) {
+            Ok(Ok(done)) => tally.merge(&done),
+            Ok(Err(NotReady::NotSeeded)) => {
+                errors::not_ready("the hospital has not been seeded", "Run SELECT alimentador_seed(); first.")
+            }
+            Err(message) => {
+                let kind = engine.current.take().unwrap_or(OpKind::InsertPaciente);
+                failed[kind as usize] += 1;
+                warning!("alimentador: {kind} failed and was rolled back: {message}");
+            }
+        }
+    }
+    (tally, failed)
+}
+
+fn timestamptz(t: pg_sys::TimestampTz) -> Option<TimestampWithTimeZone> {
+    (t != 0).then(|| TimestampWithTimeZone::try_from(t).ok()).flatten()
+}
+
+fn per_kind(counts: &[u64; OpKind::COUNT]) -> JsonB {
+    let map: Map<String, Value> =
+        OpKind::ALL.iter().filter(|k| counts[**k as usize] > 0).map(|k| (k.name().into(), json!(counts[*k as usize]))).collect();
+    JsonB(Value::Object(map))
+}
+
+fn rows_json(slot: &WorkerSlot) -> JsonB {
+    let map: Map<String, Value> = Table::ALL
+        .iter()
+        .map(|t| {
+            let per: Map<String, Value> =
+                Change::ALL.iter().map(|c| (c.name().into(), json!(slot.committed.rows.get(*t, *c)))).collect();
+            (t.name().into(), Value::Object(per))
+        })
+        .collect();
+    JsonB(Value::Object(map))
+}
+
+
+/// One row per configured worker: state, counters of committed work, current rate, last error.
+#[pg_extern(volatile, parallel_safe)]
+fn alimentador_status() -> TableIterator<
+    'static,
+    (
+    name!(worker, i32),
+    name!(pid, Option<i32>),
+    name!(estado, String),
+    name!(desde, Option<TimestampWithTimeZone>),
+    name!(ops_por_segundo, f64),
+    name!(feitas, i64),
+    name!(puladas, i64),
+    name!(falhas, i64),
+    name!(transacoes, i64),
+    name!(ultimo_erro, Option<String>),
+    name!(ultimo_erro_em, Option<TimestampWithTimeZone>),
+    name!(feitas_por_operacao, JsonB),
+    name!(puladas_por_operacao, JsonB),
+    name!(linhas, JsonB),
+),
+> {
+    status::require_preloaded();
+    let shared = status::snapshot();
+    let rows: Vec<_> = shared.workers[..settings::WORKERS.get() as usize]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                i as i32,
+                (s.pid != 0).then_some(s.pid),
+                s.state.name().to_string(),
+                timestamptz(s.since),
+                s.ops_per_sec,
+                s.committed.done_total() as i64,
+                s.committed.skipped.iter().sum::<u64>() as i64,
+                s.failed as i64,
+                s.transactions as i64,
+                s.last_error(),
+                timestamptz(s.last_error_at),
+                per_kind(&s.committed.done),
+                per_kind(&s.committed.skipped),
+                rows_json(s),
+            )
+        })
+        .collect();
+    TableIterator::new(rows)
+}
+
+/// Row changes committed by all workers since they started, per table and change: what a CDC
+/// consumer must have received from the stream.
+#[pg_extern(volatile, parallel_safe)]
+fn alimentador_changes() -> TableIterator<'static, (name!(tabela, String), name!(operacao, String), name!(linhas, i64))> {
+    status::require_preloaded();
+    let shared = status::snapshot();
+    let mut rows = Vec::new();
+    for t in Table::ALL {
+        for c in Change::ALL {
+            let n: u64 = shared.workers.iter().map(|s| s.committed.rows.get(t, c)).sum();
+            rows.push((t.name().to_string(), c.name().to_string(), n as i64));
+        }
+    }
+    TableIterator::new(rows)
+}
+
+/// The settings the workers use now: postgresql.conf overridden by the run-time controls.
+#[pg_extern(volatile, parallel_safe)]
+fn alimentador_settings() -> TableIterator<'static, (name!(nome, String), name!(valor, String), name!(origem, String))> {
+    status::require_preloaded();
+    let control = status::control();
+    let origin = |overridden: bool| if overridden { "alimentador_set_*/pause/resume" } else { "postgresql.conf" }.to_string();
+    let running = match control.run {
+        RunOverride::FollowSetting => settings::ENABLED.get(),
+        RunOverride::Paused => false,
+        RunOverride::Running => true,
+    };
+    let rows = vec![
+        ("enabled".to_string(), running.to_string(), origin(control.run != RunOverride::FollowSetting)),
+        ("rate".to_string(), control.rate.unwrap_or_else(|| settings::RATE.get()).to_string(), origin(control.rate.is_some())),
+        ("weights".to_string(), control.weights.unwrap_or_else(settings::weights).to_text(), origin(control.weights.is_some())),
+        ("workers".to_string(), settings::WORKERS.get().to_string(), origin(false)),
+    ];
+    TableIterator::new(rows)
+}
+
+/// Pauses every worker within a second (overrides alimentador.enabled until resume or restart).
+#[pg_extern(volatile)]
+fn alimentador_pause() -> bool {
+    status::require_preloaded();
+    status::update_control(|c| c.run = RunOverride::Paused);
+    true
+}
+
+/// Resumes (or starts, when alimentador.enabled is off) every worker within a second.
+#[pg_extern(volatile)]
+fn alimentador_resume() -> bool {
+    status::require_preloaded();
+    status::update_control(|c| c.run = RunOverride::Running);
+    true
+}
+
+/// Sets the total target rate in operations per second (0 = unlimited); NULL returns to alimentador.rate.
+#[pg_extern(volatile)]
+fn alimentador_set_rate(ops_per_second: Option<f64>) -> bool {
+    status::require_preloaded();
+    if let Some(rate) = ops_per_second {
+        if !rate.is_finite() || !(0.0..=1_000_000.0).contains(&rate) {
+            errors::invalid_parameter(
+                format!("rate must be from 0 to 1000000 operations per second, got {rate}"),
+                "0 means unlimited; NULL returns to alimentador.rate.",
+            );
+        }
+    }
+    status::update_control(|c| c.rate = ops_per_second);
+    true
+}
+
+/// Sets the operation weights (same syntax as alimentador.weights); NULL returns to the setting.
+#[pg_extern(volatile)]
+fn alimentador_set_weights(weights: Option<&str>) -> bool {
+    status::require_preloaded();
+    let parsed = weights.map(|w| parse_weights(Some(w)));
+    status::update_control(|c| c.weights = parsed);
+    true
+}
+
+/// The operation kinds, their default weights and what each does.
+#[pg_extern(immutable, parallel_safe)]
+fn alimentador_operations() -> TableIterator<'static, (name!(operacao, String), name!(peso_padrao, i32), name!(descricao, String))> {
+    TableIterator::new(
+        OpKind::ALL
+            .iter()
+            .map(|k| (k.name().to_string(), k.default_weight() as i32, k.description().to_string()))
+            .collect::<Vec<_>>(),
+    )
+}

@@ -1,0 +1,43 @@
+//! alimentador: a PostgreSQL extension that turns a database into a live Brazilian hospital OLTP
+//! system for change-data-capture testing. See README.md for the map of modules.
+
+mod api;
+pub mod datagen;
+mod errors;
+mod operations;
+mod pacing;
+mod pgtypes;
+mod plans;
+mod schema;
+mod seed;
+mod settings;
+mod status;
+mod stream;
+mod transaction;
+mod worker;
+
+#[cfg(any(test, feature = "pg_test"))]
+mod tests;
+
+pgrx::pg_module_magic!(name, version);
+
+/// Registers the settings; when preloaded, also the shared memory and the stream's workers.
+#[pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    settings::register();
+    // SAFETY: a flag PostgreSQL sets while loading shared_preload_libraries.
+    if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
+        status::init();
+        worker::register();
+    }
+}
+
+/// The hooks `cargo pgrx test` looks for: the test cluster preloads the library.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec!["shared_preload_libraries = 'alimentador'", "alimentador.workers = 0", "wal_level = logical"]
+    }
+}

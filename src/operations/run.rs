@@ -1,0 +1,328 @@
+//! The SQL of each operation kind, run through SPI with plans prepared once and kept.
+//!
+//! Target rows are found through indexes only: a random point in the id range (`min(id)` and
+//! `max(id)` come from the primary key) and `ORDER BY id LIMIT 1` from there, or the partial indexes
+//! over the rows a lifecycle step applies to. `FOR UPDATE SKIP LOCKED` keeps concurrent workers off
+//! each other's rows, and every UPDATE/DELETE re-checks the lifecycle condition, so a row that moved
+//! on meanwhile is skipped, never broken.
+
+use chrono::{DateTime, Utc};
+use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
+use pgrx::spi::{SpiClient, SpiTupleTable};
+use rand::RngExt;
+
+use super::{Change, OpKind, RowChanges, Table};
+use crate::datagen::{self, Rng};
+use crate::pgtypes;
+use crate::plans::{Plans, Row};
+
+/// Rows an `insert_exames_lote` statement inserts.
+pub const LAB_BATCH: usize = 25;
+/// Appointments a `transacao_grande` re-prices.
+pub const LARGE_TRANSACTION_ROWS: i64 = 20_000;
+
+/// A random point of a table's id range, as a subquery on `$1` (a fraction in [0, 1)).
+macro_rules! random_start {
+    ($table:literal) => {
+        concat!("(SELECT min(id) + floor($1 * (max(id) - min(id) + 1))::bigint FROM hospital.", $table, ")")
+    };
+}
+
+const PICK_PACIENTE: &str =
+    concat!("SELECT id, nome FROM hospital.pacientes WHERE id >= ", random_start!("pacientes"), " ORDER BY id LIMIT 1");
+const PICK_PACIENTE_LOCKED: &str = concat!(
+    "SELECT id, nome FROM hospital.pacientes WHERE id >= ", random_start!("pacientes"),
+    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+);
+const PICK_MEDICO: &str =
+    concat!("SELECT id FROM hospital.medicos WHERE id >= ", random_start!("medicos"), " AND ativo ORDER BY id LIMIT 1");
+const PICK_CONSULTA_VENCIDA: &str = "SELECT id, data FROM hospital.consultas \
+     WHERE status = 'agendada' AND data <= now() ORDER BY data LIMIT 1 FOR UPDATE SKIP LOCKED";
+const PICK_CONSULTA_FUTURA: &str = "SELECT id, data FROM hospital.consultas \
+     WHERE status = 'agendada' AND data >= now() + $1 * interval '60 days' ORDER BY data LIMIT 1 FOR UPDATE SKIP LOCKED";
+const PICK_CONSULTA_CANCELADA: &str = concat!(
+    "SELECT id, data FROM hospital.consultas WHERE status = 'cancelada' AND id >= ", random_start!("consultas"),
+    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+);
+const PICK_EXAME_PENDENTE: &str = concat!(
+    "SELECT id, tipo_exame, data FROM hospital.exames WHERE resultado IS NULL AND data <= now() AND id >= ",
+    random_start!("exames"), " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+);
+const PICK_EXAME_COM_LAUDO: &str = concat!(
+    "SELECT id FROM hospital.exames WHERE laudo IS NOT NULL AND id >= ", random_start!("exames"),
+    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+);
+const PICK_INTERNACAO_ATIVA: &str = concat!(
+    "SELECT id, data_entrada FROM hospital.internacoes WHERE data_saida IS NULL AND data_entrada <= now() AND id >= ",
+    random_start!("internacoes"), " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
+);
+const PICK_VINCULO_VENCIDO: &str = "SELECT id FROM hospital.pacientes_convenios \
+     WHERE validade < current_date - floor($1 * 365)::int ORDER BY validade DESC LIMIT 1 FOR UPDATE SKIP LOCKED";
+
+const SEEDED: &str = "SELECT EXISTS (SELECT 1 FROM hospital.medicos)";
+const NEXT_PACIENTE_ID: &str = "SELECT nextval('hospital.pacientes_id_seq')";
+const NEXT_CONSULTA_ID: &str = "SELECT nextval('hospital.consultas_id_seq')";
+const INSERT_PACIENTE: &str = "INSERT INTO hospital.pacientes \
+     (id, nome, nascimento, cpf, sexo, email, telefone, endereco, cidade, uf, cep, data_cadastro) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+const UPDATE_PACIENTE: &str =
+    "UPDATE hospital.pacientes SET telefone = $2, email = $3, endereco = $4 WHERE id = $1";
+const INSERT_CONSULTA: &str = "INSERT INTO hospital.consultas (id, protocolo, paciente_id, medico_id, data, motivo, status, valor) \
+     VALUES ($7, $1, $2, $3, $4, $5, 'agendada', $6::bigint / 100.0)";
+const UPDATE_CONSULTA_STATUS: &str =
+    "UPDATE hospital.consultas SET status = $2 WHERE id = $1 AND status = 'agendada' AND ($2 = 'cancelada' OR data <= now())";
+const UPDATE_CONSULTA_DATA: &str =
+    "UPDATE hospital.consultas SET data = $2 WHERE id = $1 AND status = 'agendada' AND data > now()";
+const DELETE_CONSULTA: &str = "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada'";
+const INSERT_EXAME: &str =
+    "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente) VALUES ($1, $2, $3, $4)";
+const UPDATE_EXAME_RESULTADO: &str = "UPDATE hospital.exames SET resultado = $2::jsonb, laudo = $3, data_resultado = $4 \
+     WHERE id = $1 AND resultado IS NULL AND data <= $4";
+const UPDATE_EXAME_URGENCIA: &str = "UPDATE hospital.exames SET urgente = NOT urgente WHERE id = $1";
+const DELETE_EXAME: &str = "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL";
+const INSERT_EXAMES_LOTE: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
+     SELECT $1, t, $3, false, r::jsonb, l, $4 FROM unnest($2::text[], $5::text[], $6::text[]) AS u(t, r, l)";
+const INSERT_INTERNACAO: &str =
+    "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) VALUES ($1, $2, $3, $4)";
+const UPDATE_INTERNACAO_ALTA: &str = "UPDATE hospital.internacoes SET data_saida = $2 \
+     WHERE id = $1 AND data_saida IS NULL AND data_entrada <= $2";
+const DELETE_VINCULO: &str = "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < current_date";
+const REAJUSTE_CONSULTAS: &str = concat!(
+    "UPDATE hospital.consultas SET valor = round(valor * 1.05, 2) WHERE id IN (SELECT id FROM hospital.consultas WHERE id >= ",
+    random_start!("consultas"), " ORDER BY id LIMIT $2)"
+);
+/// A patient's rows, children first, so every row deleted is counted (no hidden cascade).
+const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
+    (Table::PacientesConvenios, "DELETE FROM hospital.pacientes_convenios WHERE paciente_id = $1"),
+    (Table::Consultas, "DELETE FROM hospital.consultas WHERE paciente_id = $1"),
+    (Table::Exames, "DELETE FROM hospital.exames WHERE paciente_id = $1"),
+    (Table::Internacoes, "DELETE FROM hospital.internacoes WHERE paciente_id = $1"),
+    (Table::Pacientes, "DELETE FROM hospital.pacientes WHERE id = $1"),
+];
+
+/// Runs operations, keeping each statement's plan.
+#[derive(Default)]
+pub struct Executor {
+    plans: Plans,
+}
+
+/// What one operation did: `None` when no eligible row existed (skipped).
+pub type Outcome = Option<RowChanges>;
+
+fn one(table: Table, change: Change, rows: usize) -> Outcome {
+    (rows > 0).then(|| {
+        let mut changes = RowChanges::default();
+        changes.add(table, change, rows as u64);
+        changes
+    })
+}
+
+impl Executor {
+    fn pick<T: Row>(&mut self, client: &mut SpiClient, sql: &'static str, args: &[DatumWithOid]) -> Option<T> {
+        self.plans.first(client, sql, args)
+    }
+
+    fn affected(&mut self, client: &mut SpiClient, sql: &'static str, args: &[DatumWithOid]) -> usize {
+        self.plans.affected(client, sql, args)
+    }
+
+    /// Picks from a random start; if nothing is at or after it, once more from the beginning.
+    fn pick_wrapping<T: Row>(&mut self, client: &mut SpiClient, rng: &mut Rng, sql: &'static str) -> Option<T> {
+        let start: f64 = rng.random();
+        self.pick(client, sql, &[start.into()]).or_else(|| self.pick(client, sql, &[0.0f64.into()]))
+    }
+
+    /// Whether the hospital has been seeded (it has doctors).
+    pub fn seeded(&mut self, client: &mut SpiClient) -> bool {
+        self.pick::<(bool,)>(client, SEEDED, &[]).is_some_and(|(seeded,)| seeded)
+    }
+
+    /// Runs one operation of `kind` in the current transaction.
+    pub fn run(&mut self, client: &mut SpiClient, rng: &mut Rng, kind: OpKind, now: DateTime<Utc>) -> Outcome {
+        match kind {
+            OpKind::InsertPaciente => self.insert_paciente(client, rng, now),
+            OpKind::InsertConsulta => self.insert_consulta(client, rng, now),
+            OpKind::InsertExame => self.insert_exame(client, rng, now),
+            OpKind::InsertInternacao => self.insert_internacao(client, rng, now),
+            OpKind::UpdatePaciente => self.update_paciente(client, rng),
+            OpKind::UpdateConsulta => self.update_consulta(client, rng, now),
+            OpKind::UpdateExame => self.update_exame(client, rng, now),
+            OpKind::UpdateInternacao => self.update_internacao(client, rng, now),
+            OpKind::DeleteConsulta => self.delete_by_pick(client, rng, PICK_CONSULTA_CANCELADA, DELETE_CONSULTA, Table::Consultas),
+            OpKind::DeletePacienteConvenio => {
+                self.delete_by_pick(client, rng, PICK_VINCULO_VENCIDO, DELETE_VINCULO, Table::PacientesConvenios)
+            }
+            OpKind::DeleteExame => self.delete_by_pick(client, rng, PICK_EXAME_PENDENTE, DELETE_EXAME, Table::Exames),
+            OpKind::UpdateExameUrgencia => {
+                let (id,): (i64,) = self.pick_wrapping(client, rng, PICK_EXAME_COM_LAUDO)?;
+                one(Table::Exames, Change::Update, self.affected(client, UPDATE_EXAME_URGENCIA, &[id.into()]))
+            }
+            OpKind::InsertExamesLote => self.insert_exames_lote(client, rng, now),
+            OpKind::TransacaoGrande => {
+                let start: f64 = rng.random();
+                let rows = self.affected(client, REAJUSTE_CONSULTAS, &[start.into(), LARGE_TRANSACTION_ROWS.into()]);
+                one(Table::Consultas, Change::Update, rows)
+            }
+            OpKind::DeletePaciente => self.delete_paciente(client, rng),
+        }
+    }
+
+    fn random_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Option<i64> {
+        self.pick_wrapping::<FirstId>(client, rng, PICK_PACIENTE).map(|row| row.0)
+    }
+
+    fn insert_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let (id,): (i64,) = self.pick(client, NEXT_PACIENTE_ID, &[])?;
+        let p = datagen::patient(rng, now);
+        let cpf = datagen::cpf_from_index(id as u64);
+        let args: [DatumWithOid; 12] = [
+            id.into(),
+            p.nome.as_str().into(),
+            pgtypes::date(p.nascimento).into(),
+            cpf.as_str().into(),
+            p.sexo.code().into(),
+            p.email.as_str().into(),
+            p.telefone.as_str().into(),
+            p.endereco.as_str().into(),
+            p.cidade.into(),
+            p.uf.into(),
+            p.cep.as_str().into(),
+            pgtypes::date(p.data_cadastro).into(),
+        ];
+        one(Table::Pacientes, Change::Insert, self.affected(client, INSERT_PACIENTE, &args))
+    }
+
+    fn insert_consulta(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let paciente = self.random_paciente(client, rng)?;
+        let (medico,): (i64,) = self.pick_wrapping(client, rng, PICK_MEDICO)?;
+        let (id,): (i64,) = self.pick(client, NEXT_CONSULTA_ID, &[])?;
+        let a = datagen::new_appointment(rng, now);
+        let args: [DatumWithOid; 7] = [
+            pgtypes::uuid(datagen::uuid_for_index(rng, id as u64)).into(),
+            paciente.into(),
+            medico.into(),
+            pgtypes::timestamptz(a.data).into(),
+            a.motivo.into(),
+            a.valor_centavos.into(),
+            id.into(),
+        ];
+        one(Table::Consultas, Change::Insert, self.affected(client, INSERT_CONSULTA, &args))
+    }
+
+    fn insert_exame(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let paciente = self.random_paciente(client, rng)?;
+        let e = datagen::new_exam(rng, now);
+        let args: [DatumWithOid; 4] =
+            [paciente.into(), e.tipo_exame.into(), pgtypes::timestamptz(e.data).into(), e.urgente.into()];
+        one(Table::Exames, Change::Insert, self.affected(client, INSERT_EXAME, &args))
+    }
+
+    fn insert_internacao(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let paciente = self.random_paciente(client, rng)?;
+        let a = datagen::new_admission(rng, now);
+        let args: [DatumWithOid; 4] =
+            [paciente.into(), pgtypes::timestamptz(a.data_entrada).into(), a.motivo.into(), a.quarto.as_str().into()];
+        one(Table::Internacoes, Change::Insert, self.affected(client, INSERT_INTERNACAO, &args))
+    }
+
+    fn update_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
+        let (id, nome): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_LOCKED)?;
+        let c = datagen::patient_contact(rng, &nome);
+        let args: [DatumWithOid; 4] =
+            [id.into(), c.telefone.as_str().into(), c.email.as_str().into(), c.endereco.as_str().into()];
+        one(Table::Pacientes, Change::Update, self.affected(client, UPDATE_PACIENTE, &args))
+    }
+
+    /// A past-due appointment is closed (attended, missed or cancelled); when none is due, a future
+    /// one is cancelled or rescheduled — the only moves a future appointment has.
+    fn update_consulta(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let due: Option<(i64, TimestampWithTimeZone)> = self.pick(client, PICK_CONSULTA_VENCIDA, &[]);
+        let (id, data, is_due) = match due {
+            Some((id, data)) => (id, data, true),
+            None => {
+                let (id, data): (i64, TimestampWithTimeZone) = self.pick_wrapping(client, rng, PICK_CONSULTA_FUTURA)?;
+                (id, data, false)
+            }
+        };
+        let rows = if !is_due && rng.random_bool(0.5) {
+            let new_date = datagen::new_appointment(rng, now).data;
+            self.affected(client, UPDATE_CONSULTA_DATA, &[id.into(), pgtypes::timestamptz(new_date).into()])
+        } else {
+            let status = datagen::next_appointment_status(rng, pgtypes::from_timestamptz(data), now);
+            self.affected(client, UPDATE_CONSULTA_STATUS, &[id.into(), status.code().into()])
+        };
+        one(Table::Consultas, Change::Update, rows)
+    }
+
+    fn update_exame(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let (id, tipo, data): (i64, String, TimestampWithTimeZone) = self.pick_wrapping(client, rng, PICK_EXAME_PENDENTE)?;
+        let o = datagen::exam_outcome(rng, &tipo, pgtypes::from_timestamptz(data), now);
+        let args: [DatumWithOid; 4] = [
+            id.into(),
+            o.resultado.to_string().into(),
+            o.laudo.as_str().into(),
+            pgtypes::timestamptz(o.data_resultado).into(),
+        ];
+        one(Table::Exames, Change::Update, self.affected(client, UPDATE_EXAME_RESULTADO, &args))
+    }
+
+    fn update_internacao(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let (id, entrada): (i64, TimestampWithTimeZone) = self.pick_wrapping(client, rng, PICK_INTERNACAO_ATIVA)?;
+        let saida = datagen::discharge_time(rng, pgtypes::from_timestamptz(entrada), now);
+        let rows = self.affected(client, UPDATE_INTERNACAO_ALTA, &[id.into(), pgtypes::timestamptz(saida).into()]);
+        one(Table::Internacoes, Change::Update, rows)
+    }
+
+    fn delete_by_pick(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        pick: &'static str,
+        delete: &'static str,
+        table: Table,
+    ) -> Outcome {
+        let id: i64 = self.pick_wrapping::<FirstId>(client, rng, pick)?.0;
+        one(table, Change::Delete, self.affected(client, delete, &[id.into()]))
+    }
+
+    fn insert_exames_lote(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+        let paciente = self.random_paciente(client, rng)?;
+        let collected = datagen::new_exam(rng, now).data;
+        let (mut tipos, mut resultados, mut laudos) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..LAB_BATCH {
+            let tipo = datagen::exam_type(rng);
+            let o = datagen::exam_outcome(rng, tipo, collected, now);
+            tipos.push(tipo.to_string());
+            resultados.push(o.resultado.to_string());
+            laudos.push(o.laudo);
+        }
+        let args: [DatumWithOid; 6] = [
+            paciente.into(),
+            tipos.into(),
+            pgtypes::timestamptz(collected).into(),
+            pgtypes::timestamptz(now).into(),
+            resultados.into(),
+            laudos.into(),
+        ];
+        one(Table::Exames, Change::Insert, self.affected(client, INSERT_EXAMES_LOTE, &args))
+    }
+
+    fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
+        let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_LOCKED)?;
+        let mut changes = RowChanges::default();
+        for (table, sql) in DELETE_PACIENTE_ROWS {
+            let rows = self.affected(client, sql, &[id.into()]);
+            changes.add(table, Change::Delete, rows as u64);
+        }
+        Some(changes)
+    }
+}
+
+/// Reads only the first column (an id) of a picking query that returns more.
+struct FirstId(i64);
+
+impl Row for FirstId {
+    fn read(row: &SpiTupleTable) -> Option<Self> {
+        row.get::<i64>(1).ok().flatten().map(FirstId)
+    }
+}

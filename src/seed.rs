@@ -1,0 +1,460 @@
+//! Seeding, resetting and counting the hospital.
+//!
+//! The seed loads in bulk: rows are generated in Rust, bound as arrays and inserted with one kept
+//! plan per table (`INSERT … SELECT FROM unnest($1, $2, …)`), in chunks. The seed knows its rows are
+//! consistent — every reference points at a row it just inserted or at a lookup row, natural keys are
+//! derived from the ids (so they are unique by construction) — so, for a superuser, it skips the
+//! per-row foreign-key re-checks for the duration of the load (`session_replication_role = replica`,
+//! as pg_restore does), then restores the caller's setting.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveTime, Utc};
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+
+use crate::datagen::{self, Rng};
+use crate::operations::Table;
+use crate::{errors, pgtypes};
+use crate::plans::Plans;
+
+/// Rows per INSERT statement.
+const CHUNK: usize = 10_000;
+/// Seeds of at least this many rows report progress per table.
+const PROGRESS_ROWS: usize = 100_000;
+/// The largest scale accepted (2 million patients, 13 million rows).
+pub const MAX_SCALE: f64 = 1000.0;
+/// The smallest scale that still gives every table a row.
+pub const MIN_SCALE: f64 = 0.005;
+
+/// How many rows each table gets at a scale: the Python tool's volumes at scale 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Volumes {
+    pub pacientes: usize,
+    pub medicos: usize,
+    pub vinculos: usize,
+    pub consultas: usize,
+    pub exames: usize,
+    pub internacoes: usize,
+}
+
+impl Volumes {
+    pub fn at_scale(scale: f64) -> Volumes {
+        let n = |base: f64| ((base * scale).round() as usize).max(1);
+        let pacientes = n(2000.0);
+        Volumes {
+            pacientes,
+            medicos: n(200.0),
+            // A patient holds at most one link per plan.
+            vinculos: n(2500.0).min(pacientes * 12),
+            consultas: n(4000.0),
+            exames: n(3500.0),
+            internacoes: n(1200.0),
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.pacientes + self.medicos + self.vinculos + self.consultas + self.exames + self.internacoes
+    }
+}
+
+/// Checks a scale argument; the message says what is accepted.
+pub fn validate_scale(scale: f64) -> Result<(), String> {
+    if !scale.is_finite() || !(MIN_SCALE..=MAX_SCALE).contains(&scale) {
+        return Err(format!("scale must be a number from {MIN_SCALE} to {MAX_SCALE}, got {scale}"));
+    }
+    Ok(())
+}
+
+fn check_scale(scale: f64) {
+    if let Err(message) = validate_scale(scale) {
+        errors::invalid_parameter(message, "alimentador_seed(1) loads about 13,000 rows; scale 100 about 1.3 million.");
+    }
+}
+
+/// Rows inserted per table, in `Table::ALL` order.
+pub type Inserted = Vec<(Table, i64)>;
+
+const TABLES_WITH_DATA: &str = "SELECT (SELECT count(*) FROM (SELECT 1 FROM hospital.pacientes LIMIT 1) p) \
+     + (SELECT count(*) FROM (SELECT 1 FROM hospital.medicos LIMIT 1) m) \
+     + (SELECT count(*) FROM (SELECT 1 FROM hospital.consultas LIMIT 1) c) \
+     + (SELECT count(*) FROM (SELECT 1 FROM hospital.exames LIMIT 1) e) \
+     + (SELECT count(*) FROM (SELECT 1 FROM hospital.internacoes LIMIT 1) i) \
+     + (SELECT count(*) FROM (SELECT 1 FROM hospital.pacientes_convenios LIMIT 1) v)";
+
+/// Seeds the hospital. Errors (nothing written) on a bad scale or, unless `append`, a non-empty schema.
+pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Inserted {
+    check_scale(scale);
+    serialize();
+    if !append && Spi::get_one::<i64>(TABLES_WITH_DATA).ok().flatten().unwrap_or(0) > 0 {
+        errors::not_ready(
+            "the hospital schema already has data",
+            "Run SELECT alimentador_reset(); to empty and reseed it, or SELECT alimentador_seed(append => true); to add rows.",
+        );
+    }
+    let seed = seed.map_or_else(crate::stream::Engine::random_seed, |s| s as u64);
+    let volumes = Volumes::at_scale(scale);
+    let trusted = skip_fk_rechecks();
+    let inserted = Spi::connect_mut(|client| Loader::new(seed, volumes).load(client));
+    if let Some(previous) = trusted {
+        Spi::run_with_args("SELECT set_config('session_replication_role', $1, true)", &[previous.as_str().into()])
+            .expect("restore session_replication_role");
+    }
+    inserted
+}
+
+/// Seeds and resets wait for each other (until the end of the transaction that ran one).
+fn serialize() {
+    Spi::run("SELECT pg_advisory_xact_lock(hashtext('alimentador_seed'))").expect("advisory lock");
+}
+
+/// For a superuser, turns off foreign-key triggers for this transaction; returns the value to restore.
+fn skip_fk_rechecks() -> Option<String> {
+    // SAFETY: reads the current user's superuser flag.
+    if !unsafe { pg_sys::superuser() } {
+        return None;
+    }
+    let previous = Spi::get_one::<String>("SELECT current_setting('session_replication_role')").ok().flatten()?;
+    Spi::run("SELECT set_config('session_replication_role', 'replica', true)").ok()?;
+    Some(previous)
+}
+
+/// Empties every table (identities restarted, the twelve lookup convenios kept) and optionally reseeds.
+pub fn reset(reseed: bool, scale: f64, seed_value: Option<i64>) -> Inserted {
+    if reseed {
+        check_scale(scale);
+    }
+    serialize();
+    Spi::run(
+        "TRUNCATE hospital.pacientes_convenios, hospital.consultas, hospital.exames, hospital.internacoes, \
+         hospital.pacientes, hospital.medicos RESTART IDENTITY",
+    )
+    .expect("truncate");
+    Spi::run("DELETE FROM hospital.convenios WHERE id > 12").expect("delete added convenios");
+    Spi::run("SELECT setval('hospital.convenios_id_seq', 12)").expect("restart convenios id");
+    if reseed { seed(scale, seed_value, false) } else { Vec::new() }
+}
+
+/// Exact row counts per table.
+pub fn counts() -> Vec<(String, i64)> {
+    Table::ALL
+        .iter()
+        .map(|t| {
+            let n = Spi::get_one::<i64>(&format!("SELECT count(*) FROM hospital.{}", t.name())).ok().flatten();
+            (t.name().to_string(), n.unwrap_or(0))
+        })
+        .collect()
+}
+
+const INSERT_PACIENTES: &str = "INSERT INTO hospital.pacientes \
+     (id, nome, nascimento, cpf, sexo, email, telefone, endereco, cidade, uf, cep, data_cadastro) \
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[], $7::text[], \
+     $8::text[], $9::text[], $10::text[], $11::text[], $12::date[])";
+const INSERT_MEDICOS: &str = "INSERT INTO hospital.medicos (id, nome, crm, especialidade, telefone, email) \
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])";
+const INSERT_VINCULOS: &str = "INSERT INTO hospital.pacientes_convenios (paciente_id, convenio_id, numero_carteira, validade) \
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[])";
+const INSERT_CONSULTAS: &str = "INSERT INTO hospital.consultas (id, protocolo, paciente_id, medico_id, data, motivo, status, valor) \
+     SELECT id, p, pa, m, d, mo, s, v / 100.0 \
+     FROM unnest($8::bigint[], $1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::bigint[]) \
+     AS u(id, p, pa, m, d, mo, s, v)";
+const INSERT_EXAMES: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
+     SELECT pa, t, d, ur, r::jsonb, l, dr \
+     FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::bool[], $5::text[], $6::text[], $7::timestamptz[]) \
+     AS u(pa, t, d, ur, r, l, dr)";
+const INSERT_INTERNACOES: &str = "INSERT INTO hospital.internacoes (paciente_id, data_entrada, data_saida, motivo, quarto) \
+     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[])";
+const ALLOCATE_IDS: &str = "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)";
+const CONVENIO_IDS: &str = "SELECT array_agg(id ORDER BY id) FROM hospital.convenios";
+
+/// Generates and inserts the rows of one seed.
+struct Loader {
+    seed: u64,
+    volumes: Volumes,
+    /// Dates are relative to the start of today (UTC), so a seed gives the same rows all day.
+    anchor: DateTime<Utc>,
+    plans: Plans,
+    loaded: usize,
+}
+
+impl Loader {
+    fn new(seed: u64, volumes: Volumes) -> Loader {
+        let anchor = Utc::now().date_naive().and_time(NaiveTime::MIN).and_utc();
+        Loader { seed, volumes, anchor, plans: Plans::default(), loaded: 0 }
+    }
+
+    fn rng(&self, table: Table) -> Rng {
+        datagen::rng_from_seed(self.seed, table as u64)
+    }
+
+    fn load(mut self, client: &mut SpiClient) -> Inserted {
+        let v = self.volumes;
+        let pacientes = self.allocate(client, Table::Pacientes, v.pacientes);
+        self.pacientes(client, &pacientes);
+        let medicos = self.allocate(client, Table::Medicos, v.medicos);
+        self.medicos(client, &medicos);
+        let convenios: Vec<i64> = self.plans.first::<(Vec<i64>,)>(client, CONVENIO_IDS, &[]).map_or_else(Vec::new, |r| r.0);
+        let vinculos = self.vinculos(client, &pacientes, &convenios);
+        let consultas = self.allocate(client, Table::Consultas, v.consultas);
+        self.consultas(client, &consultas, &pacientes, &medicos);
+        self.exames(client, &pacientes);
+        self.internacoes(client, &pacientes);
+        vec![
+            (Table::Convenios, 0),
+            (Table::Pacientes, v.pacientes as i64),
+            (Table::Medicos, v.medicos as i64),
+            (Table::PacientesConvenios, vinculos as i64),
+            (Table::Consultas, v.consultas as i64),
+            (Table::Exames, v.exames as i64),
+            (Table::Internacoes, v.internacoes as i64),
+        ]
+    }
+
+    /// Takes `n` ids from the table's sequence, so rows can reference each other before insertion.
+    fn allocate(&mut self, client: &mut SpiClient, table: Table, n: usize) -> Vec<i64> {
+        let sequence = format!("hospital.{}_id_seq", table.name());
+        let args: [DatumWithOid; 2] = [sequence.as_str().into(), (n as i64).into()];
+        self.plans.first::<(Vec<i64>,)>(client, ALLOCATE_IDS, &args).map_or_else(Vec::new, |r| r.0)
+    }
+
+    /// Inserts `rows` rows of `table` in chunks; `chunk` builds and inserts the rows `from..to`.
+    fn in_chunks(&mut self, table: Table, rows: usize, mut chunk: impl FnMut(&mut Self, std::ops::Range<usize>)) {
+        for from in (0..rows).step_by(CHUNK) {
+            chunk(self, from..(from + CHUNK).min(rows));
+        }
+        self.loaded += rows;
+        if self.volumes.total() >= PROGRESS_ROWS {
+            notice!(
+                "alimentador: seeded {rows} {} ({}% of {} rows)",
+                table.name(),
+                self.loaded * 100 / self.volumes.total(),
+                self.volumes.total()
+            );
+        }
+    }
+
+    fn pacientes(&mut self, client: &mut SpiClient, ids: &[i64]) {
+        let mut rng = self.rng(Table::Pacientes);
+        let anchor = self.anchor;
+        self.in_chunks(Table::Pacientes, ids.len(), |me, range| {
+            let mut c = PacienteColumns::default();
+            for &id in &ids[range] {
+                c.push(id, datagen::patient(&mut rng, anchor));
+            }
+            me.plans.affected(client, INSERT_PACIENTES, &c.args());
+        });
+    }
+
+    fn medicos(&mut self, client: &mut SpiClient, ids: &[i64]) {
+        let mut rng = self.rng(Table::Medicos);
+        self.in_chunks(Table::Medicos, ids.len(), |me, range| {
+            let (mut nome, mut crm, mut esp, mut tel, mut email) = (vec![], vec![], vec![], vec![], vec![]);
+            for &id in &ids[range.clone()] {
+                let d = datagen::doctor(&mut rng);
+                let uf = d.crm.rsplit('-').next().unwrap_or("SP").to_string();
+                nome.push(d.nome);
+                crm.push(datagen::crm_from_index(id as u64, &uf));
+                esp.push(d.especialidade);
+                tel.push(d.telefone);
+                email.push(d.email);
+            }
+            let args: [DatumWithOid; 6] =
+                [ids[range].to_vec().into(), nome.into(), crm.into(), esp.into(), tel.into(), email.into()];
+            me.plans.affected(client, INSERT_MEDICOS, &args);
+        });
+    }
+
+    /// Links patients to plans: every patient first, then extra plans for random patients, never the
+    /// same (patient, plan) twice.
+    fn vinculos(&mut self, client: &mut SpiClient, pacientes: &[i64], convenios: &[i64]) -> usize {
+        if convenios.is_empty() {
+            return 0;
+        }
+        let mut rng = self.rng(Table::PacientesConvenios);
+        let anchor = self.anchor;
+        let mut seen = HashSet::with_capacity(self.volumes.vinculos);
+        let mut pairs = Vec::with_capacity(self.volumes.vinculos);
+        let mut i = 0usize;
+        while pairs.len() < self.volumes.vinculos && i < self.volumes.vinculos * 20 {
+            let paciente = if i < pacientes.len() { pacientes[i] } else { datagen::pick(&mut rng, pacientes) };
+            let convenio = datagen::pick(&mut rng, convenios);
+            if seen.insert((paciente, convenio)) {
+                pairs.push((paciente, convenio));
+            }
+            i += 1;
+        }
+        self.in_chunks(Table::PacientesConvenios, pairs.len(), |me, range| {
+            let (mut pac, mut conv, mut cart, mut val) = (vec![], vec![], vec![], vec![]);
+            for &(p, c) in &pairs[range] {
+                let m = datagen::plan_membership(&mut rng, anchor);
+                pac.push(p);
+                conv.push(c);
+                cart.push(m.numero_carteira);
+                val.push(pgtypes::date(m.validade));
+            }
+            let args: [DatumWithOid; 4] = [pac.into(), conv.into(), cart.into(), val.into()];
+            me.plans.affected(client, INSERT_VINCULOS, &args);
+        });
+        pairs.len()
+    }
+
+    fn consultas(&mut self, client: &mut SpiClient, ids: &[i64], pacientes: &[i64], medicos: &[i64]) {
+        let mut rng = self.rng(Table::Consultas);
+        let anchor = self.anchor;
+        self.in_chunks(Table::Consultas, ids.len(), |me, range| {
+            let (mut prot, mut pac, mut med, mut data) = (vec![], vec![], vec![], vec![]);
+            let (mut motivo, mut status, mut valor) = (vec![], vec![], vec![]);
+            for &id in &ids[range.clone()] {
+                let a = datagen::seed_appointment(&mut rng, anchor);
+                prot.push(pgtypes::uuid(datagen::uuid_for_index(&mut rng, id as u64)));
+                pac.push(datagen::pick(&mut rng, pacientes));
+                med.push(datagen::pick(&mut rng, medicos));
+                data.push(pgtypes::timestamptz(a.data));
+                motivo.push(a.motivo);
+                status.push(a.status.code());
+                valor.push(a.valor_centavos);
+            }
+            let args: [DatumWithOid; 8] = [
+                prot.into(),
+                pac.into(),
+                med.into(),
+                data.into(),
+                motivo.into(),
+                status.into(),
+                valor.into(),
+                ids[range].to_vec().into(),
+            ];
+            me.plans.affected(client, INSERT_CONSULTAS, &args);
+        });
+    }
+
+    fn exames(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
+        let mut rng = self.rng(Table::Exames);
+        let anchor = self.anchor;
+        self.in_chunks(Table::Exames, self.volumes.exames, |me, range| {
+            let (mut pac, mut tipo, mut data, mut urgente) = (vec![], vec![], vec![], vec![]);
+            let (mut resultado, mut laudo, mut data_resultado) = (vec![], vec![], vec![]);
+            for _ in range {
+                let e = datagen::seed_exam(&mut rng, anchor);
+                pac.push(datagen::pick(&mut rng, pacientes));
+                tipo.push(e.tipo_exame);
+                data.push(pgtypes::timestamptz(e.data));
+                urgente.push(e.urgente);
+                resultado.push(e.resultado.map(|r| r.to_string()));
+                laudo.push(e.laudo);
+                data_resultado.push(e.data_resultado.map(pgtypes::timestamptz));
+            }
+            let args: [DatumWithOid; 7] = [
+                pac.into(),
+                tipo.into(),
+                data.into(),
+                urgente.into(),
+                resultado.into(),
+                laudo.into(),
+                data_resultado.into(),
+            ];
+            me.plans.affected(client, INSERT_EXAMES, &args);
+        });
+    }
+
+    fn internacoes(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
+        let mut rng = self.rng(Table::Internacoes);
+        let anchor = self.anchor;
+        self.in_chunks(Table::Internacoes, self.volumes.internacoes, |me, range| {
+            let (mut pac, mut entrada, mut saida, mut motivo, mut quarto) = (vec![], vec![], vec![], vec![], vec![]);
+            for _ in range {
+                let a = datagen::seed_admission(&mut rng, anchor);
+                pac.push(datagen::pick(&mut rng, pacientes));
+                entrada.push(pgtypes::timestamptz(a.data_entrada));
+                saida.push(a.data_saida.map(pgtypes::timestamptz));
+                motivo.push(a.motivo);
+                quarto.push(a.quarto);
+            }
+            let args: [DatumWithOid; 5] = [pac.into(), entrada.into(), saida.into(), motivo.into(), quarto.into()];
+            me.plans.affected(client, INSERT_INTERNACOES, &args);
+        });
+    }
+}
+
+/// The pacientes columns of one chunk, as arrays.
+#[derive(Default)]
+struct PacienteColumns {
+    id: Vec<i64>,
+    nome: Vec<String>,
+    nascimento: Vec<pgrx::datum::Date>,
+    cpf: Vec<String>,
+    sexo: Vec<&'static str>,
+    email: Vec<String>,
+    telefone: Vec<String>,
+    endereco: Vec<String>,
+    cidade: Vec<&'static str>,
+    uf: Vec<&'static str>,
+    cep: Vec<String>,
+    data_cadastro: Vec<pgrx::datum::Date>,
+}
+
+impl PacienteColumns {
+    fn push(&mut self, id: i64, p: datagen::Patient) {
+        self.id.push(id);
+        self.nome.push(p.nome);
+        self.nascimento.push(pgtypes::date(p.nascimento));
+        self.cpf.push(datagen::cpf_from_index(id as u64));
+        self.sexo.push(p.sexo.code());
+        self.email.push(p.email);
+        self.telefone.push(p.telefone);
+        self.endereco.push(p.endereco);
+        self.cidade.push(p.cidade);
+        self.uf.push(p.uf);
+        self.cep.push(p.cep);
+        self.data_cadastro.push(pgtypes::date(p.data_cadastro));
+    }
+
+    fn args(self) -> [DatumWithOid<'static>; 12] {
+        [
+            self.id.into(),
+            self.nome.into(),
+            self.nascimento.into(),
+            self.cpf.into(),
+            self.sexo.into(),
+            self.email.into(),
+            self.telefone.into(),
+            self.endereco.into(),
+            self.cidade.into(),
+            self.uf.into(),
+            self.cep.into(),
+            self.data_cadastro.into(),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_at_scale_one_are_the_python_tools() {
+        let v = Volumes::at_scale(1.0);
+        assert_eq!((v.pacientes, v.medicos, v.vinculos), (2000, 200, 2500));
+        assert_eq!((v.consultas, v.exames, v.internacoes), (4000, 3500, 1200));
+        assert_eq!(v.total(), 13_400);
+    }
+
+    #[test]
+    fn volumes_scale_proportionally_and_never_to_zero() {
+        assert_eq!(Volumes::at_scale(100.0).pacientes, 200_000);
+        assert_eq!(Volumes::at_scale(0.5).consultas, 2000);
+        let tiny = Volumes::at_scale(MIN_SCALE);
+        assert!(tiny.medicos >= 1 && tiny.pacientes >= 1 && tiny.vinculos <= tiny.pacientes * 12);
+    }
+
+    #[test]
+    fn scale_validation() {
+        assert!(validate_scale(1.0).is_ok());
+        assert!(validate_scale(MAX_SCALE).is_ok());
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, MAX_SCALE * 2.0, MIN_SCALE / 2.0] {
+            let e = validate_scale(bad).unwrap_err();
+            assert!(e.contains("scale must be a number from"), "{e}");
+        }
+    }
+}

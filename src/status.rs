@@ -1,0 +1,237 @@
+//! Shared memory: each worker's state and counters, and the run-time controls that SQL functions set
+//! (pause/resume, rate, weights). Observing the stream reads this memory, so it adds no rows and no
+//! CDC events. Counters count committed work only. Available when the library is preloaded.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use pgrx::lwlock::PgLwLock;
+use pgrx::prelude::*;
+use pgrx::shmem::PGRXSharedMemory;
+use pgrx::pg_shmem_init;
+
+use crate::operations::{OpKind, RowChanges, Weights};
+use crate::settings::MAX_WORKERS;
+
+const ERROR_LEN: usize = 240;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkerState {
+    Stopped,
+    Starting,
+    WaitingForDatabase,
+    WaitingForExtension,
+    WaitingForSeed,
+    Running,
+    Paused,
+}
+
+impl WorkerState {
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkerState::Stopped => "stopped",
+            WorkerState::Starting => "starting",
+            WorkerState::WaitingForDatabase => "waiting for database",
+            WorkerState::WaitingForExtension => "waiting for extension",
+            WorkerState::WaitingForSeed => "waiting for seed",
+            WorkerState::Running => "running",
+            WorkerState::Paused => "paused",
+        }
+    }
+}
+
+/// What a batch of operations did, before or after it is committed.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    pub done: [u64; OpKind::COUNT],
+    pub skipped: [u64; OpKind::COUNT],
+    pub rows: RowChanges,
+}
+
+impl Tally {
+    pub fn merge(&mut self, other: &Tally) {
+        for i in 0..OpKind::COUNT {
+            self.done[i] += other.done[i];
+            self.skipped[i] += other.skipped[i];
+        }
+        self.rows.merge(&other.rows);
+    }
+
+    pub fn done_total(&self) -> u64 {
+        self.done.iter().sum()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct WorkerSlot {
+    pub pid: i32,
+    pub state: WorkerState,
+    /// When the worker entered its current state (PostgreSQL timestamptz).
+    pub since: pg_sys::TimestampTz,
+    pub committed: Tally,
+    pub transactions: u64,
+    pub failed: u64,
+    pub ops_per_sec: f64,
+    last_error: [u8; ERROR_LEN],
+    last_error_len: usize,
+    pub last_error_at: pg_sys::TimestampTz,
+}
+
+impl WorkerSlot {
+    const EMPTY: WorkerSlot = WorkerSlot {
+        pid: 0,
+        state: WorkerState::Stopped,
+        since: 0,
+        committed: Tally { done: [0; OpKind::COUNT], skipped: [0; OpKind::COUNT], rows: RowChanges([[0; 3]; 7]) },
+        transactions: 0,
+        failed: 0,
+        ops_per_sec: 0.0,
+        last_error: [0; ERROR_LEN],
+        last_error_len: 0,
+        last_error_at: 0,
+    };
+
+    pub fn last_error(&self) -> Option<String> {
+        (self.last_error_len > 0).then(|| String::from_utf8_lossy(&self.last_error[..self.last_error_len]).into_owned())
+    }
+
+    fn set_last_error(&mut self, message: &str) {
+        let mut end = message.len().min(ERROR_LEN);
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.last_error[..end].copy_from_slice(&message.as_bytes()[..end]);
+        self.last_error_len = end;
+        self.last_error_at = now();
+    }
+}
+
+/// Pause/resume set from SQL, overriding `alimentador.enabled` until the server restarts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunOverride {
+    FollowSetting,
+    Paused,
+    Running,
+}
+
+/// Run-time controls, set by SQL functions and read by the workers at every loop.
+#[derive(Clone, Copy, Debug)]
+pub struct Control {
+    pub run: RunOverride,
+    pub rate: Option<f64>,
+    pub weights: Option<Weights>,
+    /// A worker saw the database exist: the next worker start connects to it (see worker.rs).
+    pub database_seen: bool,
+    /// The "waiting for database" line was logged (once for all workers).
+    pub waiting_logged: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Shared {
+    pub control: Control,
+    pub workers: [WorkerSlot; MAX_WORKERS as usize],
+}
+
+// SAFETY: plain Copy data without pointers.
+unsafe impl PGRXSharedMemory for Shared {}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            control: Control {
+                run: RunOverride::FollowSetting,
+                rate: None,
+                weights: None,
+                database_seen: true,
+                waiting_logged: false,
+            },
+            workers: [WorkerSlot::EMPTY; MAX_WORKERS as usize],
+        }
+    }
+}
+
+// SAFETY: the name is unique to this extension.
+static SHARED: PgLwLock<Shared> = unsafe { PgLwLock::new(c"alimentador_status") };
+static ATTACHED: AtomicBool = AtomicBool::new(false);
+
+/// Requests the shared memory. Only called while preloading (from `_PG_init`).
+pub fn init() {
+    pg_shmem_init!(SHARED);
+    ATTACHED.store(true, Ordering::Relaxed);
+}
+
+/// Raises a clear ERROR when the library was not preloaded (no workers, no shared memory).
+pub fn require_preloaded() {
+    if !ATTACHED.load(Ordering::Relaxed) {
+        crate::errors::not_ready(
+            "alimentador is not in shared_preload_libraries, so there are no stream workers",
+            "Add alimentador to shared_preload_libraries in postgresql.conf and restart, or run the stream in this session with alimentador_stream(ops).",
+        );
+    }
+}
+
+pub fn now() -> pg_sys::TimestampTz {
+    // SAFETY: reads the clock.
+    unsafe { pg_sys::GetCurrentTimestamp() }
+}
+
+pub fn snapshot() -> Shared {
+    *SHARED.share()
+}
+
+pub fn control() -> Control {
+    SHARED.share().control
+}
+
+pub fn update_control(f: impl FnOnce(&mut Control)) {
+    f(&mut SHARED.exclusive().control)
+}
+
+fn with_slot(index: usize, f: impl FnOnce(&mut WorkerSlot)) {
+    f(&mut SHARED.exclusive().workers[index])
+}
+
+/// A worker starts: its slot is reset, counters included.
+pub fn worker_started(index: usize, pid: i32) {
+    with_slot(index, |s| {
+        *s = WorkerSlot::EMPTY;
+        s.pid = pid;
+        s.state = WorkerState::Starting;
+        s.since = now();
+    });
+}
+
+pub fn set_state(index: usize, state: WorkerState) {
+    with_slot(index, |s| {
+        if s.state != state {
+            s.state = state;
+            s.since = now();
+        }
+    });
+}
+
+pub fn record_commit(index: usize, tally: &Tally) {
+    with_slot(index, |s| {
+        s.committed.merge(tally);
+        s.transactions += 1;
+    });
+}
+
+pub fn record_failure(index: usize, message: &str) {
+    with_slot(index, |s| {
+        s.failed += 1;
+        s.set_last_error(message);
+    });
+}
+
+pub fn set_ops_per_sec(index: usize, rate: f64) {
+    with_slot(index, |s| s.ops_per_sec = rate);
+}
+
+pub fn worker_stopped(index: usize) {
+    with_slot(index, |s| {
+        s.state = WorkerState::Stopped;
+        s.pid = 0;
+        s.ops_per_sec = 0.0;
+        s.since = now();
+    });
+}

@@ -1,0 +1,241 @@
+//! Tests against a real PostgreSQL started by `cargo pgrx test` (the library preloaded, no workers).
+
+use pgrx::prelude::*;
+
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    use crate::datagen;
+
+    /// A weight list that runs only `kind`.
+    fn only(kind: &str) -> String {
+        let zeros: Vec<String> = crate::operations::OpKind::ALL.iter().map(|k| format!("{}=0", k.name())).collect();
+        format!("{},{kind}=1", zeros.join(","))
+    }
+
+    fn count(sql: &str) -> i64 {
+        Spi::get_one::<i64>(sql).expect("query").expect("a count")
+    }
+
+    fn seed(args: &str) {
+        Spi::run(&format!("SELECT * FROM alimentador_seed({args})")).expect("seed");
+    }
+
+    /// A fingerprint of every generated column (timestamps of insertion excluded).
+    fn fingerprint() -> String {
+        Spi::get_one::<String>(
+            "SELECT md5(string_agg(t, '|')) FROM (
+               SELECT (SELECT md5(string_agg(format('%s %s %s %s %s %s %s', id, nome, cpf, nascimento, email, endereco, cep), ',' ORDER BY id)) FROM hospital.pacientes)
+               UNION ALL SELECT (SELECT md5(string_agg(format('%s %s %s', id, crm, especialidade), ',' ORDER BY id)) FROM hospital.medicos)
+               UNION ALL SELECT (SELECT md5(string_agg(format('%s %s %s %s', paciente_id, convenio_id, numero_carteira, validade), ',' ORDER BY id)) FROM hospital.pacientes_convenios)
+               UNION ALL SELECT (SELECT md5(string_agg(format('%s %s %s %s %s %s', protocolo, paciente_id, medico_id, data, status, valor), ',' ORDER BY id)) FROM hospital.consultas)
+               UNION ALL SELECT (SELECT md5(string_agg(format('%s %s %s %s %s', paciente_id, tipo_exame, data, resultado, md5(laudo)), ',' ORDER BY id)) FROM hospital.exames)
+               UNION ALL SELECT (SELECT md5(string_agg(format('%s %s %s %s', paciente_id, data_entrada, data_saida, quarto), ',' ORDER BY id)) FROM hospital.internacoes)
+             ) s(t)",
+        )
+        .expect("fingerprint")
+        .expect("not null")
+    }
+
+    #[pg_test]
+    fn seed_at_scale_one_gives_the_python_tools_volumes() {
+        let rows = Spi::get_one::<i64>("SELECT sum(linhas)::bigint FROM alimentador_seed()").unwrap().unwrap();
+        assert_eq!(rows, 13_400);
+        let expected = [
+            ("convenios", 12),
+            ("pacientes", 2000),
+            ("medicos", 200),
+            ("pacientes_convenios", 2500),
+            ("consultas", 4000),
+            ("exames", 3500),
+            ("internacoes", 1200),
+        ];
+        for (table, n) in expected {
+            let got = count(&format!("SELECT linhas FROM alimentador_counts() WHERE tabela = '{table}'"));
+            assert_eq!(got, n, "{table}");
+        }
+    }
+
+    #[pg_test(error = "the hospital schema already has data")]
+    fn seeding_twice_is_an_error() {
+        seed("0.05");
+        seed("0.05");
+    }
+
+    #[pg_test]
+    fn append_adds_rows_without_breaking_keys() {
+        seed("0.05");
+        seed("0.05, append => true");
+        assert_eq!(count("SELECT count(*) FROM hospital.pacientes"), 200);
+        assert_eq!(count("SELECT count(DISTINCT cpf) FROM hospital.pacientes"), 200);
+    }
+
+    #[pg_test(error = "scale must be a number from 0.005 to 1000, got NaN")]
+    fn nan_scale_is_rejected() {
+        seed("'NaN'");
+    }
+
+    #[pg_test]
+    fn bad_scales_write_nothing() {
+        for bad in ["0", "-1", "'Infinity'", "5000"] {
+            let result = PgTryBuilder::new(|| {
+                seed(bad);
+                true
+            })
+            .catch_others(|_| false)
+            .execute();
+            assert!(!result, "scale {bad} accepted");
+        }
+        assert_eq!(count("SELECT count(*) FROM hospital.pacientes"), 0);
+    }
+
+    #[pg_test]
+    fn same_seed_same_rows_other_seed_other_rows() {
+        // Sequences are not transactional: reset restarts them, so ids match too.
+        Spi::run("SELECT * FROM alimentador_reset(true, 0.1, 42)").unwrap();
+        let first = fingerprint();
+        Spi::run("SELECT * FROM alimentador_reset(true, 0.1, 42)").unwrap();
+        assert_eq!(fingerprint(), first);
+        Spi::run("SELECT * FROM alimentador_reset(true, 0.1, 43)").unwrap();
+        assert_ne!(fingerprint(), first);
+    }
+
+    #[pg_test]
+    fn reset_empties_restarts_identities_and_keeps_lookup_rows() {
+        seed("0.05");
+        Spi::run("INSERT INTO hospital.convenios (nome, cnpj, tipo, cobertura) VALUES ('Teste', '11222333000181', 'cooperativa', 'municipal')").unwrap();
+        Spi::run("SELECT * FROM alimentador_reset(false)").unwrap();
+        assert_eq!(count("SELECT sum(linhas)::bigint FROM alimentador_counts() WHERE tabela <> 'convenios'"), 0);
+        assert_eq!(count("SELECT count(*) FROM hospital.convenios"), 12);
+        seed("0.05");
+        assert_eq!(count("SELECT min(id) FROM hospital.pacientes"), 1);
+    }
+
+    #[pg_test]
+    fn seeded_data_is_consistent_and_realistic() {
+        seed("1, 7");
+        let orphans = count(
+            "SELECT (SELECT count(*) FROM hospital.consultas c WHERE NOT EXISTS (SELECT 1 FROM hospital.pacientes p WHERE p.id = c.paciente_id))
+                  + (SELECT count(*) FROM hospital.consultas c WHERE NOT EXISTS (SELECT 1 FROM hospital.medicos m WHERE m.id = c.medico_id))
+                  + (SELECT count(*) FROM hospital.exames e WHERE NOT EXISTS (SELECT 1 FROM hospital.pacientes p WHERE p.id = e.paciente_id))
+                  + (SELECT count(*) FROM hospital.internacoes i WHERE NOT EXISTS (SELECT 1 FROM hospital.pacientes p WHERE p.id = i.paciente_id))
+                  + (SELECT count(*) FROM hospital.pacientes_convenios v WHERE NOT EXISTS (SELECT 1 FROM hospital.pacientes p WHERE p.id = v.paciente_id)
+                                                                          OR NOT EXISTS (SELECT 1 FROM hospital.convenios c WHERE c.id = v.convenio_id))",
+        );
+        assert_eq!(orphans, 0);
+        // Lifecycles: nothing realizada/faltou in the future, results after collection, discharges
+        // after admission and not in the future.
+        assert_eq!(count("SELECT count(*) FROM hospital.consultas WHERE status IN ('realizada', 'faltou') AND data > now()"), 0);
+        assert_eq!(count("SELECT count(*) FROM hospital.exames WHERE data_resultado < data OR data_resultado > now()"), 0);
+        assert_eq!(count("SELECT count(*) FROM hospital.internacoes WHERE data_saida < data_entrada OR data_saida > now()"), 0);
+        let active = count("SELECT count(*) FROM hospital.internacoes WHERE data_saida IS NULL");
+        assert!((60..=240).contains(&active), "{active} of 1200 still admitted");
+        let pending = count("SELECT count(*) FROM hospital.exames WHERE resultado IS NULL");
+        assert!(pending > 0 && pending < 3500 / 4, "{pending} pending exams");
+        assert!(count("SELECT count(*) FROM hospital.consultas WHERE status = 'agendada' AND data > now()") > 0);
+        // Long reports exist and are stored out of line (TOAST): their stored size is their length.
+        let long = count("SELECT count(*) FROM hospital.exames WHERE length(laudo) > 2500");
+        assert!(long * 2 >= count("SELECT count(*) FROM hospital.exames WHERE laudo IS NOT NULL"), "{long}");
+        assert!(count("SELECT count(*) FROM hospital.exames WHERE length(laudo) > 2500 AND pg_column_size(laudo) < length(laudo)") == 0);
+        // Documents.
+        let cpfs = Spi::get_one::<Vec<String>>("SELECT array_agg(cpf::text) FROM hospital.pacientes").unwrap().unwrap();
+        assert!(cpfs.iter().all(|c| datagen::is_valid_cpf(c)), "invalid CPF");
+        let ufs = Spi::get_one::<Vec<String>>("SELECT array_agg(DISTINCT split_part(crm, '-', 2)) FROM hospital.medicos").unwrap().unwrap();
+        assert!(ufs.iter().all(|u| datagen::UFS.contains(&u.as_str())), "{ufs:?}");
+        let cnpjs = Spi::get_one::<Vec<String>>("SELECT array_agg(cnpj::text) FROM hospital.convenios").unwrap().unwrap();
+        assert!(cnpjs.iter().all(|c| datagen::is_valid_cnpj(c)), "{cnpjs:?}");
+    }
+
+    #[pg_test]
+    fn the_stream_follows_the_weights_and_counts_what_it_did() {
+        seed("0.5, 1");
+        let before = count("SELECT count(*) FROM hospital.consultas");
+        let done = count("SELECT sum(feitas)::bigint FROM alimentador_stream(2000, seed => 5)");
+        assert!(done >= 1950, "{done} of 2000 done");
+        let consultas = count("SELECT count(*) FROM hospital.consultas") - before;
+        // insert_consulta has weight 30 of 100: 600 expected, ~20 standard deviations apart from 15% or 45%.
+        assert!((500..=700).contains(&consultas), "{consultas} consultas inserted");
+        assert_eq!(count("SELECT count(*) FROM hospital.consultas WHERE status IN ('realizada', 'faltou') AND data > now()"), 0);
+    }
+
+    #[pg_test]
+    fn stream_reports_inserts_that_match_the_rows() {
+        seed("0.2, 3");
+        let before = count("SELECT count(*) FROM hospital.exames");
+        let reported = count("SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(300, 'insert_exames_lote=10,update_exame=0', 9) WHERE operacao IN ('insert_exame', 'insert_exames_lote')");
+        let lots = count(&format!(
+            "SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(1, '{}', 9) WHERE operacao = 'insert_exames_lote'",
+            only("insert_exames_lote")
+        ));
+        assert!(reported > 0 && lots == 1);
+        assert!(count("SELECT count(*) FROM hospital.exames") - before >= reported + 25);
+    }
+
+    #[pg_test]
+    fn deletes_remove_only_eligible_rows() {
+        seed("0.2, 4");
+        let cancelled = count("SELECT count(*) FROM hospital.consultas WHERE status = 'cancelada'");
+        let weights = only("delete_consulta");
+        let done = count(&format!("SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(20, '{weights}')"));
+        assert_eq!(done, 20.min(cancelled));
+        assert_eq!(count("SELECT count(*) FROM hospital.consultas WHERE status = 'cancelada'"), cancelled - done);
+    }
+
+    #[pg_test]
+    fn a_failing_operation_is_rolled_back_and_the_stream_goes_on() {
+        seed("0.1, 5");
+        Spi::run(
+            "CREATE FUNCTION pg_temp.recusa() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'recusado'; END $$;
+             CREATE TRIGGER recusa BEFORE INSERT ON hospital.internacoes FOR EACH ROW EXECUTE FUNCTION pg_temp.recusa();",
+        )
+        .unwrap();
+        let before = count("SELECT count(*) FROM hospital.internacoes");
+        let failed = count("SELECT coalesce(sum(falhas), 0)::bigint FROM alimentador_stream(200, seed => 11) WHERE operacao = 'insert_internacao'");
+        let done_others = count("SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(200, seed => 11)");
+        assert!(failed > 10, "{failed}");
+        assert!(done_others > 100, "{done_others}");
+        assert_eq!(count("SELECT count(*) FROM hospital.internacoes"), before);
+    }
+
+    #[pg_test(error = "the hospital has not been seeded")]
+    fn stream_before_seed_is_an_error() {
+        Spi::run("SELECT * FROM alimentador_stream(10)").unwrap();
+    }
+
+    #[pg_test(error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente")]
+    fn stream_rejects_unknown_operations() {
+        seed("0.05");
+        Spi::run("SELECT * FROM alimentador_stream(10, 'insert_cosulta=3')").unwrap();
+    }
+
+    #[pg_test(error = "ops must be from 1 to 10000000, got 0")]
+    fn stream_rejects_zero_ops() {
+        Spi::run("SELECT * FROM alimentador_stream(0)").unwrap();
+    }
+
+    #[pg_test]
+    fn run_time_controls_change_the_settings_view() {
+        Spi::run("SELECT alimentador_pause(), alimentador_set_rate(50), alimentador_set_weights('deletes')").unwrap();
+        let rate = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'rate'").unwrap().unwrap();
+        assert_eq!(rate, "50");
+        let enabled = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'enabled'").unwrap().unwrap();
+        assert_eq!(enabled, "false");
+        let weights = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'weights'").unwrap().unwrap();
+        assert!(weights.contains("delete_consulta=3"), "{weights}");
+        Spi::run("SELECT alimentador_resume(), alimentador_set_rate(NULL), alimentador_set_weights(NULL)").unwrap();
+        let rate = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'rate'").unwrap().unwrap();
+        assert_eq!(rate, "0.5");
+    }
+
+    #[pg_test(error = "rate must be from 0 to 1000000 operations per second, got -1")]
+    fn negative_rate_is_rejected() {
+        Spi::run("SELECT alimentador_set_rate(-1)").unwrap();
+    }
+
+    #[pg_test]
+    fn status_lists_no_worker_when_none_is_configured() {
+        assert_eq!(count("SELECT count(*) FROM alimentador_status()"), 0);
+        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 21);
+    }
+}

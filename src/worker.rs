@@ -1,0 +1,259 @@
+//! The stream's background workers: registered at server start, each connects to
+//! `alimentador.database`, waits quietly until the database, the extension and the seed are there,
+//! then runs the weighted stream at the configured rate until SIGTERM.
+//!
+//! Waiting for a database without a restart storm: a worker first tries to connect (one FATAL line if
+//! the database is missing, and the postmaster restarts it). The restarted worker knows, through
+//! shared memory, that the database was missing: it connects to no database, polls the catalog
+//! every few seconds, logs one line, and exits to be restarted as soon as the database appears.
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
+use pgrx::prelude::*;
+
+use crate::operations::Weights;
+use crate::pacing::{Arrivals, Pacer};
+use crate::status::{self, RunOverride, WorkerState};
+use crate::stream::{self, Engine, NotReady};
+use crate::{settings, transaction};
+
+/// Seconds the postmaster waits before restarting a worker that exited with an error.
+const RESTART_SECS: u64 = 2;
+/// Longest sleep while idle, paused or between paced operations: control changes apply this fast.
+const TICK: Duration = Duration::from_millis(200);
+/// How often readiness (database, extension, seed) is checked while waiting.
+const POLL: Duration = Duration::from_secs(1);
+
+/// Registers `alimentador.workers` workers. Called from `_PG_init` while preloading.
+pub fn register() {
+    for index in 0..settings::WORKERS.get() {
+        BackgroundWorkerBuilder::new(&format!("alimentador worker {index}"))
+            .set_type("alimentador")
+            .set_library("alimentador")
+            .set_function("alimentador_worker_main")
+            .set_argument(Some(pg_sys::Datum::from(index)))
+            .enable_spi_access()
+            .set_start_time(BgWorkerStartTime::RecoveryFinished)
+            .set_restart_time(Some(Duration::from_secs(RESTART_SECS)))
+            .load();
+    }
+}
+
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
+    let index = arg.value();
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    // SAFETY: MyProcPid is set for every backend.
+    status::worker_started(index, unsafe { pg_sys::MyProcPid });
+    let database = settings::database();
+    if !status::control().database_seen {
+        wait_for_database(index, &database);
+        return;
+    }
+    // Cleared until the connection succeeds: if it fails (FATAL), the restarted worker waits quietly.
+    status::update_control(|c| c.database_seen = false);
+    BackgroundWorker::connect_worker_to_spi(Some(&database), settings::role().as_deref());
+    status::update_control(|c| {
+        c.database_seen = true;
+        c.waiting_logged = false;
+    });
+    set_application_name(index);
+    log!("alimentador: worker {index} connected to database \"{database}\"");
+    Worker::new(index).run();
+    status::worker_stopped(index);
+    log!("alimentador: worker {index} stopped");
+}
+
+fn wait_for_database(index: usize, database: &str) {
+    status::set_state(index, WorkerState::WaitingForDatabase);
+    BackgroundWorker::connect_worker_to_spi(None, None);
+    let name = CString::new(database).unwrap_or_default();
+    loop {
+        // SAFETY: a catalog lookup inside a transaction; missing_ok = true.
+        let found = transaction::top_level(|| unsafe { pg_sys::get_database_oid(name.as_ptr(), true) } != pg_sys::InvalidOid);
+        if found == Ok(true) {
+            status::update_control(|c| c.database_seen = true);
+            log!("alimentador: database \"{database}\" exists now; worker {index} restarts to connect to it");
+            // SAFETY: exit code 1 makes the postmaster restart the worker after RESTART_SECS.
+            unsafe { pg_sys::proc_exit(1) };
+        }
+        let mut first = false;
+        status::update_control(|c| {
+            first = !c.waiting_logged;
+            c.waiting_logged = true;
+        });
+        if first {
+            log!("alimentador: waiting for database \"{database}\" to be created (alimentador.database)");
+        }
+        if !BackgroundWorker::wait_latch(Some(Duration::from_secs(5))) {
+            status::worker_stopped(index);
+            return;
+        }
+    }
+}
+
+fn set_application_name(index: usize) {
+    let value = CString::new(format!("alimentador worker {index}")).unwrap_or_default();
+    // SAFETY: sets a GUC of this backend; its assign hook reports it to pg_stat_activity.
+    unsafe {
+        pg_sys::SetConfigOption(
+            c"application_name".as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_OVERRIDE,
+        );
+    }
+}
+
+/// The settings in force for one loop: postgresql.conf, overridden by the SQL run-time controls.
+struct Params {
+    enabled: bool,
+    /// This worker's share of the total rate (0 = unlimited).
+    rate: f64,
+    arrivals: Arrivals,
+    weights: Weights,
+    ops_per_transaction: u32,
+}
+
+impl Params {
+    fn current() -> Params {
+        let control = status::control();
+        let enabled = match control.run {
+            RunOverride::FollowSetting => settings::ENABLED.get(),
+            RunOverride::Paused => false,
+            RunOverride::Running => true,
+        };
+        let total_rate = control.rate.unwrap_or_else(|| settings::RATE.get());
+        Params {
+            enabled,
+            rate: total_rate / settings::WORKERS.get().max(1) as f64,
+            arrivals: settings::arrivals(),
+            weights: control.weights.unwrap_or_else(settings::weights),
+            ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
+        }
+    }
+}
+
+struct Worker {
+    index: usize,
+    engine: Engine,
+    pacer: Pacer,
+    extension_ready: bool,
+    last_poll: Option<Instant>,
+    logged_state: Option<WorkerState>,
+    window_start: Instant,
+    window_ops: u64,
+}
+
+impl Worker {
+    fn new(index: usize) -> Worker {
+        let seed = match settings::SEED.get() {
+            0 => Engine::random_seed(),
+            s => s as u64,
+        };
+        let now = Instant::now();
+        Worker {
+            index,
+            engine: Engine::new(seed, index as u64),
+            pacer: Pacer::new(0.0, Arrivals::Uniform, now),
+            extension_ready: false,
+            last_poll: None,
+            logged_state: None,
+            window_start: now,
+            window_ops: 0,
+        }
+    }
+
+    fn run(&mut self) {
+        let mut wait = Duration::ZERO;
+        loop {
+            if !BackgroundWorker::wait_latch(Some(wait)) {
+                return;
+            }
+            if BackgroundWorker::sighup_received() {
+                // SAFETY: the documented way for a background worker to reload postgresql.conf.
+                unsafe { pg_sys::ProcessConfigFile(pg_sys::GucContext::PGC_SIGHUP) };
+            }
+            wait = self.step(&Params::current());
+            self.publish_rate();
+        }
+    }
+
+    /// One turn of the loop; returns how long to sleep before the next.
+    fn step(&mut self, p: &Params) -> Duration {
+        if !p.enabled {
+            self.enter(WorkerState::Paused);
+            return TICK;
+        }
+        if !self.extension_ready && !self.poll_extension() {
+            return TICK;
+        }
+        let now = Instant::now();
+        self.pacer.set(p.rate, p.arrivals, now);
+        let due_in = self.pacer.wait(now);
+        if due_in > Duration::ZERO {
+            return due_in.min(TICK);
+        }
+        let ops = p.ops_per_transaction;
+        let result = transaction::top_level(|| self.engine.run_batch(&p.weights, ops));
+        let u = self.engine.uniform01();
+        self.pacer.done(ops, u);
+        match result {
+            Ok(Ok(tally)) => {
+                status::record_commit(self.index, &tally);
+                self.enter(WorkerState::Running);
+                self.window_ops += tally.done_total();
+                // Nothing was eligible: back off instead of spinning.
+                if tally.done_total() == 0 { TICK } else { Duration::ZERO }
+            }
+            Ok(Err(NotReady::NotSeeded)) => {
+                self.enter(WorkerState::WaitingForSeed);
+                POLL
+            }
+            Err(message) => {
+                let kind = self.engine.current.take().map_or("?", |k| k.name());
+                status::record_failure(self.index, &format!("{kind}: {message}"));
+                log!("alimentador: worker {}: {kind} failed and was rolled back: {message}", self.index);
+                self.extension_ready = false;
+                Duration::ZERO
+            }
+        }
+    }
+
+    /// Checks, at most once per POLL, whether the extension exists; logs the wait once.
+    fn poll_extension(&mut self) -> bool {
+        if self.last_poll.is_some_and(|t| t.elapsed() < POLL) {
+            return false;
+        }
+        self.last_poll = Some(Instant::now());
+        self.extension_ready = transaction::top_level(stream::extension_installed).unwrap_or(false);
+        if !self.extension_ready {
+            self.enter(WorkerState::WaitingForExtension);
+        }
+        self.extension_ready
+    }
+
+    /// Records a state change in shared memory and logs waits once each.
+    fn enter(&mut self, state: WorkerState) {
+        if self.logged_state == Some(state) {
+            return;
+        }
+        self.logged_state = Some(state);
+        status::set_state(self.index, state);
+        if matches!(state, WorkerState::WaitingForExtension | WorkerState::WaitingForSeed | WorkerState::Paused) {
+            log!("alimentador: worker {} is {}", self.index, state.name());
+        }
+    }
+
+    fn publish_rate(&mut self) {
+        let elapsed = self.window_start.elapsed();
+        if elapsed >= Duration::from_secs(1) {
+            status::set_ops_per_sec(self.index, self.window_ops as f64 / elapsed.as_secs_f64());
+            self.window_start = Instant::now();
+            self.window_ops = 0;
+        }
+    }
+}

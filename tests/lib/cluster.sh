@@ -1,0 +1,90 @@
+# Shell helpers shared by the test and benchmark scripts: throwaway PostgreSQL clusters run as the
+# postgres user (initdb and postgres refuse root), psql shortcuts and a tiny assertion counter.
+# Source it: `. tests/lib/cluster.sh`.
+
+PG_MAJOR="${PG_MAJOR:-15}"
+PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+CLUSTERS=()
+
+as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# cluster_init DIR PORT [conf line...]: initdb DIR (owned by postgres) and write its settings.
+cluster_init() {
+  local dir="$1" port="$2"; shift 2
+  mkdir -p "$dir"; chown postgres: "$dir"; chmod 700 "$dir"
+  as_postgres "$PG_BIN/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  {
+    echo "port = $port"
+    echo "listen_addresses = '127.0.0.1'"
+    echo "unix_socket_directories = '$dir'"
+    echo "logging_collector = off"
+    echo "log_line_prefix = '%m [%p] %b '"
+    for line in "$@"; do echo "$line"; done
+  } >> "$dir/postgresql.conf"
+}
+
+cluster_start() { as_postgres "$PG_BIN/pg_ctl" -D "$1" -l "$1/server.log" -w -t 60 start >/dev/null; }
+cluster_stop() { as_postgres "$PG_BIN/pg_ctl" -D "$1" -m fast -w -t 60 stop >/dev/null 2>&1 || true; }
+
+# new_cluster NAME [conf line...]: a started throwaway cluster; sets PGDIR and PGPORT, stopped and
+# deleted at exit.
+new_cluster() {
+  local name="$1"; shift
+  PGDIR="$(mktemp -d "/tmp/alimentador-$name.XXXXXX")"
+  PGPORT="$(free_port)"
+  cluster_init "$PGDIR" "$PGPORT" "$@"
+  CLUSTERS+=("$PGDIR")
+  trap cleanup_clusters EXIT
+  cluster_start "$PGDIR"
+}
+
+cleanup_clusters() {
+  for d in "${CLUSTERS[@]}"; do
+    if [ -n "${KEEP_CLUSTERS:-}" ]; then echo "kept $d"; continue; fi
+    cluster_stop "$d"; rm -rf "$d"
+  done
+}
+
+# q [-d DB] SQL: one value (or rows) from psql, unaligned, errors fatal.
+q() {
+  local db=postgres
+  if [ "$1" = -d ]; then db="$2"; shift 2; fi
+  psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -d "$db" -c "$1"
+}
+
+# q_err [-d DB] SQL: the error message of a statement that must fail (empty if it succeeded).
+q_err() {
+  local db=postgres
+  if [ "$1" = -d ]; then db="$2"; shift 2; fi
+  psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -d "$db" -c "$1" 2>&1 >/dev/null || true
+}
+
+# wait_for SECONDS SQL EXPECTED [-d DB]: polls until the query returns EXPECTED.
+wait_for() {
+  local secs="$1" sql="$2" want="$3" db="${4:-postgres}" got=""
+  for _ in $(seq 1 $((secs * 5))); do
+    got="$(q -d "$db" "$sql" 2>/dev/null || true)"
+    [ "$got" = "$want" ] && return 0
+    sleep 0.2
+  done
+  echo "    waited ${secs}s for [$sql] = [$want], last got [$got]" >&2
+  return 1
+}
+
+PASSED=0; FAILED=0
+# check DESCRIPTION COMMAND...: runs the command, counts and prints the result.
+check() {
+  local what="$1"; shift
+  if "$@"; then PASSED=$((PASSED + 1)); echo "  ok   $what"
+  else FAILED=$((FAILED + 1)); echo "  FAIL $what"; fi
+}
+eq() { [ "$1" = "$2" ] || { echo "    expected [$2], got [$1]" >&2; return 1; }; }
+contains() { case "$1" in *"$2"*) return 0;; *) echo "    [$1] does not contain [$2]" >&2; return 1;; esac; }
+between() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' || { echo "    $1 not in [$2, $3]" >&2; return 1; }; }
+
+summary() {
+  echo "$1: $PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+}
