@@ -72,9 +72,7 @@ fn wait_for_database(index: usize, database: &str) {
     BackgroundWorker::connect_worker_to_spi(None, None);
     let name = CString::new(database).unwrap_or_default();
     loop {
-        // SAFETY: a catalog lookup inside a transaction; missing_ok = true.
-        let found = transaction::top_level(|| unsafe { pg_sys::get_database_oid(name.as_ptr(), true) } != pg_sys::InvalidOid);
-        if found == Ok(true) {
+        if transaction::top_level(|| database_exists(&name)) == Ok(true) {
             status::update_control(|c| c.database_seen = true);
             log!("alimentador: database \"{database}\" exists now; worker {index} restarts to connect to it");
             // SAFETY: exit code 1 makes the postmaster restart the worker after RESTART_SECS.
@@ -92,6 +90,31 @@ fn wait_for_database(index: usize, database: &str) {
             status::worker_stopped(index);
             return;
         }
+    }
+}
+
+/// Whether pg_database has a database of this name. A heap scan, as the autovacuum launcher does: a
+/// process connected to no database cannot open pg_database's indexes.
+fn database_exists(name: &CString) -> bool {
+    // SAFETY: a catalog heap scan inside a transaction, closed before returning.
+    unsafe {
+        let rel = pg_sys::table_open(pg_sys::DatabaseRelationId, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        let scan = pg_sys::table_beginscan_catalog(rel, 0, std::ptr::null_mut());
+        let mut found = false;
+        loop {
+            let tuple = pg_sys::heap_getnext(scan, pg_sys::ScanDirection::ForwardScanDirection);
+            if tuple.is_null() {
+                break;
+            }
+            let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_database>(tuple);
+            if std::ffi::CStr::from_ptr((*form).datname.data.as_ptr()) == name.as_c_str() {
+                found = true;
+                break;
+            }
+        }
+        pg_sys::table_endscan(scan);
+        pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        found
     }
 }
 
@@ -201,6 +224,9 @@ impl Worker {
         let result = transaction::top_level(|| self.engine.run_batch(&p.weights, ops));
         let u = self.engine.uniform01();
         self.pacer.done(ops, u);
+        // SAFETY: flushes this process's table statistics (at most once a second), as backends do
+        // when idle, so pg_stat_user_tables sees the stream's changes.
+        unsafe { pg_sys::pgstat_report_stat(false) };
         match result {
             Ok(Ok(tally)) => {
                 status::record_commit(self.index, &tally);
@@ -243,6 +269,10 @@ impl Worker {
         }
         self.logged_state = Some(state);
         status::set_state(self.index, state);
+        if state != WorkerState::Running {
+            // SAFETY: flushes the statistics still pending from the last transactions.
+            unsafe { pg_sys::pgstat_report_stat(true) };
+        }
         if matches!(state, WorkerState::WaitingForExtension | WorkerState::WaitingForSeed | WorkerState::Paused) {
             log!("alimentador: worker {} is {}", self.index, state.name());
         }
