@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use serde_json::{json, Map, Value};
 
 use crate::operations::{Change, OpKind, Table, Weights};
 use crate::seed::{self, Inserted};
@@ -15,7 +14,9 @@ use crate::status::{self, RunOverride, Tally, WorkerSlot};
 use crate::stream::{Engine, NotReady};
 use crate::{errors, settings, transaction};
 
-fn table_rows(rows: Inserted) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
+fn table_rows(
+    rows: Inserted,
+) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
     TableIterator::new(rows.into_iter().map(|(t, n)| (t.name().to_string(), n)))
 }
 
@@ -70,30 +71,61 @@ fn alimentador_stream(
     weights: default!(Option<&str>, "NULL"),
     seed: default!(Option<i64>, "NULL"),
     ops_per_transaction: default!(i32, 1),
-) -> TableIterator<'static, (name!(operacao, String), name!(feitas, i64), name!(puladas, i64), name!(falhas, i64))> {
+) -> TableIterator<
+    'static,
+    (
+        name!(operacao, String),
+        name!(feitas, i64),
+        name!(puladas, i64),
+        name!(falhas, i64),
+    ),
+> {
     if !(1..=10_000_000).contains(&ops) {
         errors::invalid_parameter(format!("ops must be from 1 to 10000000, got {ops}"), "");
     }
     if !(1..=10_000).contains(&ops_per_transaction) {
-        errors::invalid_parameter(format!("ops_per_transaction must be from 1 to 10000, got {ops_per_transaction}"), "");
+        errors::invalid_parameter(
+            format!("ops_per_transaction must be from 1 to 10000, got {ops_per_transaction}"),
+            "",
+        );
     }
     let weights = parse_weights(weights);
     let (tally, failed) = SESSION_ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
         if seed.is_some() || slot.is_none() {
-            *slot = Some(Engine::new(seed.map_or_else(Engine::random_seed, |s| s as u64), 0));
+            *slot = Some(Engine::new(
+                seed.map_or_else(Engine::random_seed, |s| s as u64),
+                0,
+            ));
         }
-        run_in_session(slot.as_mut().expect("engine"), &weights, ops as u32, ops_per_transaction as u32)
+        run_in_session(
+            slot.as_mut().expect("engine"),
+            &weights,
+            ops as u32,
+            ops_per_transaction as u32,
+        )
     });
     let rows = OpKind::ALL.iter().filter_map(move |k| {
         let i = *k as usize;
         let any = tally.done[i] + tally.skipped[i] + failed[i] > 0;
-        any.then(|| (k.name().to_string(), tally.done[i] as i64, tally.skipped[i] as i64, failed[i] as i64))
+        any.then(|| {
+            (
+                k.name().to_string(),
+                tally.done[i] as i64,
+                tally.skipped[i] as i64,
+                failed[i] as i64,
+            )
+        })
     });
     TableIterator::new(rows.collect::<Vec<_>>())
 }
 
-fn run_in_session(engine: &mut Engine, weights: &Weights, ops: u32, group: u32) -> (Tally, [u64; OpKind::COUNT]) {
+fn run_in_session(
+    engine: &mut Engine,
+    weights: &Weights,
+    ops: u32,
+    group: u32,
+) -> (Tally, [u64; OpKind::COUNT]) {
     let mut tally = Tally::default();
     let mut failed = [0u64; OpKind::COUNT];
     let mut left = ops;
@@ -102,9 +134,10 @@ fn run_in_session(engine: &mut Engine, weights: &Weights, ops: u32, group: u32) 
         left -= n;
         match transaction::sub(|| engine.run_batch(weights, n)) {
             Ok(Ok(done)) => tally.merge(&done),
-            Ok(Err(NotReady::NotSeeded)) => {
-                errors::not_ready("the hospital has not been seeded", "Run SELECT alimentador_seed(); first.")
-            }
+            Ok(Err(NotReady::NotSeeded)) => errors::not_ready(
+                "the hospital has not been seeded",
+                "Run SELECT alimentador_seed(); first.",
+            ),
             Err(message) => {
                 let kind = engine.current.take().unwrap_or(OpKind::InsertPaciente);
                 failed[kind as usize] += 1;
@@ -116,48 +149,33 @@ fn run_in_session(engine: &mut Engine, weights: &Weights, ops: u32, group: u32) 
 }
 
 fn timestamptz(t: pg_sys::TimestampTz) -> Option<TimestampWithTimeZone> {
-    (t != 0).then(|| TimestampWithTimeZone::try_from(t).ok()).flatten()
+    (t != 0)
+        .then(|| TimestampWithTimeZone::try_from(t).ok())
+        .flatten()
 }
-
-fn per_kind(counts: &[u64; OpKind::COUNT]) -> JsonB {
-    let map: Map<String, Value> =
-        OpKind::ALL.iter().filter(|k| counts[**k as usize] > 0).map(|k| (k.name().into(), json!(counts[*k as usize]))).collect();
-    JsonB(Value::Object(map))
-}
-
-fn rows_json(slot: &WorkerSlot) -> JsonB {
-    let map: Map<String, Value> = Table::ALL
-        .iter()
-        .map(|t| {
-            let per: Map<String, Value> =
-                Change::ALL.iter().map(|c| (c.name().into(), json!(slot.committed.rows.get(*t, *c)))).collect();
-            (t.name().into(), Value::Object(per))
-        })
-        .collect();
-    JsonB(Value::Object(map))
-}
-
 
 /// One row per configured worker: state, counters of committed work, current rate, last error.
 #[pg_extern(volatile, parallel_safe)]
 fn alimentador_status() -> TableIterator<
     'static,
     (
-    name!(worker, i32),
-    name!(pid, Option<i32>),
-    name!(estado, String),
-    name!(desde, Option<TimestampWithTimeZone>),
-    name!(ops_por_segundo, f64),
-    name!(feitas, i64),
-    name!(puladas, i64),
-    name!(falhas, i64),
-    name!(transacoes, i64),
-    name!(ultimo_erro, Option<String>),
-    name!(ultimo_erro_em, Option<TimestampWithTimeZone>),
-    name!(feitas_por_operacao, JsonB),
-    name!(puladas_por_operacao, JsonB),
-    name!(linhas, JsonB),
-),
+        name!(worker, i32),
+        name!(pid, Option<i32>),
+        name!(estado, String),
+        name!(desde, Option<TimestampWithTimeZone>),
+        name!(ops_por_segundo, f64),
+        name!(feitas, i64),
+        name!(puladas, i64),
+        name!(falhas, i64),
+        name!(transacoes, i64),
+        name!(ultimo_erro, Option<String>),
+        name!(ultimo_erro_em, Option<TimestampWithTimeZone>),
+        name!(batimentos, i64),
+        name!(marcadores, i64),
+        name!(feitas_por_operacao, JsonB),
+        name!(puladas_por_operacao, JsonB),
+        name!(linhas, JsonB),
+    ),
 > {
     status::require_preloaded();
     let shared = status::snapshot();
@@ -177,47 +195,99 @@ fn alimentador_status() -> TableIterator<
                 s.transactions as i64,
                 s.last_error(),
                 timestamptz(s.last_error_at),
-                per_kind(&s.committed.done),
-                per_kind(&s.committed.skipped),
-                rows_json(s),
+                s.heartbeats as i64,
+                s.markers as i64,
+                JsonB(WorkerSlot::per_kind_json(&s.committed.done)),
+                JsonB(WorkerSlot::per_kind_json(&s.committed.skipped)),
+                JsonB(s.rows_json()),
             )
         })
         .collect();
     TableIterator::new(rows)
 }
 
-/// Row changes committed by all workers since they started, per table and change: what a CDC
-/// consumer must have received from the stream.
+/// Row changes committed by all workers since they started, per table and change, heartbeats
+/// included (pulso): what a CDC consumer must have received from the workers.
 #[pg_extern(volatile, parallel_safe)]
-fn alimentador_changes() -> TableIterator<'static, (name!(tabela, String), name!(operacao, String), name!(linhas, i64))> {
+fn alimentador_changes() -> TableIterator<
+    'static,
+    (
+        name!(tabela, String),
+        name!(operacao, String),
+        name!(linhas, i64),
+    ),
+> {
     status::require_preloaded();
     let shared = status::snapshot();
     let mut rows = Vec::new();
     for t in Table::ALL {
         for c in Change::ALL {
-            let n: u64 = shared.workers.iter().map(|s| s.committed.rows.get(t, c)).sum();
+            let n: u64 = shared
+                .workers
+                .iter()
+                .map(|s| s.committed.rows.get(t, c))
+                .sum();
             rows.push((t.name().to_string(), c.name().to_string(), n as i64));
         }
     }
+    let heartbeats: u64 = shared.workers.iter().map(|s| s.heartbeats).sum();
+    rows.push((
+        "pulso".to_string(),
+        Change::Update.name().to_string(),
+        heartbeats as i64,
+    ));
     TableIterator::new(rows)
 }
 
 /// The settings the workers use now: postgresql.conf overridden by the run-time controls.
 #[pg_extern(volatile, parallel_safe)]
-fn alimentador_settings() -> TableIterator<'static, (name!(nome, String), name!(valor, String), name!(origem, String))> {
+fn alimentador_settings() -> TableIterator<
+    'static,
+    (
+        name!(nome, String),
+        name!(valor, String),
+        name!(origem, String),
+    ),
+> {
     status::require_preloaded();
     let control = status::control();
-    let origin = |overridden: bool| if overridden { "alimentador_set_*/pause/resume" } else { "postgresql.conf" }.to_string();
+    let origin = |overridden: bool| {
+        if overridden {
+            "alimentador_set_*/pause/resume"
+        } else {
+            "postgresql.conf"
+        }
+        .to_string()
+    };
     let running = match control.run {
         RunOverride::FollowSetting => settings::ENABLED.get(),
         RunOverride::Paused => false,
         RunOverride::Running => true,
     };
     let rows = vec![
-        ("enabled".to_string(), running.to_string(), origin(control.run != RunOverride::FollowSetting)),
-        ("rate".to_string(), control.rate.unwrap_or_else(|| settings::RATE.get()).to_string(), origin(control.rate.is_some())),
-        ("weights".to_string(), control.weights.unwrap_or_else(settings::weights).to_text(), origin(control.weights.is_some())),
-        ("workers".to_string(), settings::WORKERS.get().to_string(), origin(false)),
+        (
+            "enabled".to_string(),
+            running.to_string(),
+            origin(control.run != RunOverride::FollowSetting),
+        ),
+        (
+            "rate".to_string(),
+            control
+                .rate
+                .unwrap_or_else(|| settings::RATE.get())
+                .to_string(),
+            origin(control.rate.is_some()),
+        ),
+        (
+            "weights".to_string(),
+            control.weights.unwrap_or_else(settings::weights).to_text(),
+            origin(control.weights.is_some()),
+        ),
+        (
+            "workers".to_string(),
+            settings::WORKERS.get().to_string(),
+            origin(false),
+        ),
     ];
     TableIterator::new(rows)
 }
@@ -265,11 +335,24 @@ fn alimentador_set_weights(weights: Option<&str>) -> bool {
 
 /// The operation kinds, their default weights and what each does.
 #[pg_extern(immutable, parallel_safe)]
-fn alimentador_operations() -> TableIterator<'static, (name!(operacao, String), name!(peso_padrao, i32), name!(descricao, String))> {
+fn alimentador_operations() -> TableIterator<
+    'static,
+    (
+        name!(operacao, String),
+        name!(peso_padrao, i32),
+        name!(descricao, String),
+    ),
+> {
     TableIterator::new(
         OpKind::ALL
             .iter()
-            .map(|k| (k.name().to_string(), k.default_weight() as i32, k.description().to_string()))
+            .map(|k| {
+                (
+                    k.name().to_string(),
+                    k.default_weight() as i32,
+                    k.description().to_string(),
+                )
+            })
             .collect::<Vec<_>>(),
     )
 }

@@ -14,10 +14,18 @@ fn raise(code: PgSqlErrorCode, message: &str, hint: &str) -> ! {
 
 /// A bad argument: ERRCODE_INVALID_PARAMETER_VALUE. An empty hint is left out.
 pub fn invalid_parameter(message: String, hint: &str) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, &message, hint)
+    raise(
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        &message,
+        hint,
+    )
 }
 
 /// Something that must be done first: ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE.
 pub fn not_ready(message: &str, hint: &str) -> ! {
-    raise(PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, message, hint)
+    raise(
+        PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        message,
+        hint,
+    )
 }

@@ -2,6 +2,7 @@
 //! system for change-data-capture testing. See README.md for the map of modules.
 
 mod api;
+mod cdc;
 pub mod datagen;
 mod errors;
 mod operations;
@@ -38,6 +39,10 @@ pub mod pg_test {
     pub fn setup(_options: Vec<&str>) {}
 
     pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec!["shared_preload_libraries = 'alimentador'", "alimentador.workers = 0", "wal_level = logical"]
+        vec![
+            "shared_preload_libraries = 'alimentador'",
+            "alimentador.workers = 0",
+            "wal_level = logical",
+        ]
     }
 }

@@ -26,7 +26,11 @@ pub struct Pacer {
 impl Pacer {
     /// `rate` is operations per second for this pacer; 0 means unlimited.
     pub fn new(rate: f64, arrivals: Arrivals, now: Instant) -> Pacer {
-        Pacer { rate, arrivals, next: now }
+        Pacer {
+            rate,
+            arrivals,
+            next: now,
+        }
     }
 
     /// Changes the target without losing the schedule's position.
@@ -94,7 +98,9 @@ mod tests {
                 continue;
             }
             now += cost;
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             pacer.done(1, (state >> 11) as f64 / (1u64 << 53) as f64);
             ops += 1;
         }

@@ -32,6 +32,9 @@ mod tests {
     #[test]
     fn epoch_offsets() {
         let t = DateTime::<Utc>::from_timestamp(PG_EPOCH_UNIX_SECS + 1, 0).unwrap();
-        assert_eq!(t.timestamp_micros() - PG_EPOCH_UNIX_SECS * 1_000_000, 1_000_000);
+        assert_eq!(
+            t.timestamp_micros() - PG_EPOCH_UNIX_SECS * 1_000_000,
+            1_000_000
+        );
     }
 }

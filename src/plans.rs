@@ -14,22 +14,42 @@ pub struct Plans {
 
 impl Plans {
     /// Executes `sql` with `args`, preparing and keeping its plan on first use.
-    pub fn exec<'c>(&mut self, client: &mut SpiClient<'c>, sql: &'static str, args: &[DatumWithOid]) -> SpiTupleTable<'c> {
+    pub fn exec<'c>(
+        &mut self,
+        client: &mut SpiClient<'c>,
+        sql: &'static str,
+        args: &[DatumWithOid],
+    ) -> SpiTupleTable<'c> {
         if !self.kept.contains_key(sql) {
             let types: Vec<PgOid> = args.iter().map(|a| PgOid::from_untagged(a.oid())).collect();
-            let plan = client.prepare_mut(sql, &types).unwrap_or_else(|e| panic!("preparing {sql}: {e}")).keep();
+            let plan = client
+                .prepare_mut(sql, &types)
+                .unwrap_or_else(|e| panic!("preparing {sql}: {e}"))
+                .keep();
             self.kept.insert(sql, plan);
         }
-        client.update(&self.kept[sql], None, args).unwrap_or_else(|e| panic!("running {sql}: {e}"))
+        client
+            .update(&self.kept[sql], None, args)
+            .unwrap_or_else(|e| panic!("running {sql}: {e}"))
     }
 
     /// Rows inserted, updated or deleted by `sql`.
-    pub fn affected(&mut self, client: &mut SpiClient, sql: &'static str, args: &[DatumWithOid]) -> usize {
+    pub fn affected(
+        &mut self,
+        client: &mut SpiClient,
+        sql: &'static str,
+        args: &[DatumWithOid],
+    ) -> usize {
         self.exec(client, sql, args).len()
     }
 
     /// The first row of `sql` read as a tuple of its columns, or None when it returned no row.
-    pub fn first<T: Row>(&mut self, client: &mut SpiClient, sql: &'static str, args: &[DatumWithOid]) -> Option<T> {
+    pub fn first<T: Row>(
+        &mut self,
+        client: &mut SpiClient,
+        sql: &'static str,
+        args: &[DatumWithOid],
+    ) -> Option<T> {
         let table = self.exec(client, sql, args);
         if table.is_empty() {
             return None;

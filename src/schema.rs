@@ -2,4 +2,5 @@
 //! the CDC setup (sql/cdc.sql) and the privileges of the run-time controls (sql/finalize.sql).
 
 pgrx::extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
+pgrx::extension_sql_file!("../sql/cdc.sql", name = "cdc", requires = ["schema"]);
 pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

@@ -16,8 +16,8 @@ use pgrx::spi::SpiClient;
 
 use crate::datagen::{self, Rng};
 use crate::operations::Table;
-use crate::{errors, pgtypes};
 use crate::plans::Plans;
+use crate::{errors, pgtypes};
 
 /// Rows per INSERT statement.
 const CHUNK: usize = 10_000;
@@ -55,28 +55,39 @@ impl Volumes {
     }
 
     pub fn total(&self) -> usize {
-        self.pacientes + self.medicos + self.vinculos + self.consultas + self.exames + self.internacoes
+        self.pacientes
+            + self.medicos
+            + self.vinculos
+            + self.consultas
+            + self.exames
+            + self.internacoes
     }
 }
 
 /// Checks a scale argument; the message says what is accepted.
 pub fn validate_scale(scale: f64) -> Result<(), String> {
     if !scale.is_finite() || !(MIN_SCALE..=MAX_SCALE).contains(&scale) {
-        return Err(format!("scale must be a number from {MIN_SCALE} to {MAX_SCALE}, got {scale}"));
+        return Err(format!(
+            "scale must be a number from {MIN_SCALE} to {MAX_SCALE}, got {scale}"
+        ));
     }
     Ok(())
 }
 
 fn check_scale(scale: f64) {
     if let Err(message) = validate_scale(scale) {
-        errors::invalid_parameter(message, "alimentador_seed(1) loads about 13,000 rows; scale 100 about 1.3 million.");
+        errors::invalid_parameter(
+            message,
+            "alimentador_seed(1) loads about 13,000 rows; scale 100 about 1.3 million.",
+        );
     }
 }
 
 /// Rows inserted per table, in `Table::ALL` order.
 pub type Inserted = Vec<(Table, i64)>;
 
-const TABLES_WITH_DATA: &str = "SELECT (SELECT count(*) FROM (SELECT 1 FROM hospital.pacientes LIMIT 1) p) \
+const TABLES_WITH_DATA: &str =
+    "SELECT (SELECT count(*) FROM (SELECT 1 FROM hospital.pacientes LIMIT 1) p) \
      + (SELECT count(*) FROM (SELECT 1 FROM hospital.medicos LIMIT 1) m) \
      + (SELECT count(*) FROM (SELECT 1 FROM hospital.consultas LIMIT 1) c) \
      + (SELECT count(*) FROM (SELECT 1 FROM hospital.exames LIMIT 1) e) \
@@ -87,7 +98,13 @@ const TABLES_WITH_DATA: &str = "SELECT (SELECT count(*) FROM (SELECT 1 FROM hosp
 pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Inserted {
     check_scale(scale);
     serialize();
-    if !append && Spi::get_one::<i64>(TABLES_WITH_DATA).ok().flatten().unwrap_or(0) > 0 {
+    if !append
+        && Spi::get_one::<i64>(TABLES_WITH_DATA)
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+            > 0
+    {
         errors::not_ready(
             "the hospital schema already has data",
             "Run SELECT alimentador_reset(); to empty and reseed it, or SELECT alimentador_seed(append => true); to add rows.",
@@ -98,8 +115,11 @@ pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Inserted {
     let trusted = skip_fk_rechecks();
     let inserted = Spi::connect_mut(|client| Loader::new(seed, volumes).load(client));
     if let Some(previous) = trusted {
-        Spi::run_with_args("SELECT set_config('session_replication_role', $1, true)", &[previous.as_str().into()])
-            .expect("restore session_replication_role");
+        Spi::run_with_args(
+            "SELECT set_config('session_replication_role', $1, true)",
+            &[previous.as_str().into()],
+        )
+        .expect("restore session_replication_role");
     }
     inserted
 }
@@ -115,7 +135,9 @@ fn skip_fk_rechecks() -> Option<String> {
     if !unsafe { pg_sys::superuser() } {
         return None;
     }
-    let previous = Spi::get_one::<String>("SELECT current_setting('session_replication_role')").ok().flatten()?;
+    let previous = Spi::get_one::<String>("SELECT current_setting('session_replication_role')")
+        .ok()
+        .flatten()?;
     Spi::run("SELECT set_config('session_replication_role', 'replica', true)").ok()?;
     Some(previous)
 }
@@ -133,7 +155,11 @@ pub fn reset(reseed: bool, scale: f64, seed_value: Option<i64>) -> Inserted {
     .expect("truncate");
     Spi::run("DELETE FROM hospital.convenios WHERE id > 12").expect("delete added convenios");
     Spi::run("SELECT setval('hospital.convenios_id_seq', 12)").expect("restart convenios id");
-    if reseed { seed(scale, seed_value, false) } else { Vec::new() }
+    if reseed {
+        seed(scale, seed_value, false)
+    } else {
+        Vec::new()
+    }
 }
 
 /// Exact row counts per table.
@@ -141,7 +167,9 @@ pub fn counts() -> Vec<(String, i64)> {
     Table::ALL
         .iter()
         .map(|t| {
-            let n = Spi::get_one::<i64>(&format!("SELECT count(*) FROM hospital.{}", t.name())).ok().flatten();
+            let n = Spi::get_one::<i64>(&format!("SELECT count(*) FROM hospital.{}", t.name()))
+                .ok()
+                .flatten();
             (t.name().to_string(), n.unwrap_or(0))
         })
         .collect()
@@ -181,7 +209,13 @@ struct Loader {
 impl Loader {
     fn new(seed: u64, volumes: Volumes) -> Loader {
         let anchor = Utc::now().date_naive().and_time(NaiveTime::MIN).and_utc();
-        Loader { seed, volumes, anchor, plans: Plans::default(), loaded: 0 }
+        Loader {
+            seed,
+            volumes,
+            anchor,
+            plans: Plans::default(),
+            loaded: 0,
+        }
     }
 
     fn rng(&self, table: Table) -> Rng {
@@ -194,7 +228,10 @@ impl Loader {
         self.pacientes(client, &pacientes);
         let medicos = self.allocate(client, Table::Medicos, v.medicos);
         self.medicos(client, &medicos);
-        let convenios: Vec<i64> = self.plans.first::<(Vec<i64>,)>(client, CONVENIO_IDS, &[]).map_or_else(Vec::new, |r| r.0);
+        let convenios: Vec<i64> = self
+            .plans
+            .first::<(Vec<i64>,)>(client, CONVENIO_IDS, &[])
+            .map_or_else(Vec::new, |r| r.0);
         let vinculos = self.vinculos(client, &pacientes, &convenios);
         let consultas = self.allocate(client, Table::Consultas, v.consultas);
         self.consultas(client, &consultas, &pacientes, &medicos);
@@ -215,11 +252,18 @@ impl Loader {
     fn allocate(&mut self, client: &mut SpiClient, table: Table, n: usize) -> Vec<i64> {
         let sequence = format!("hospital.{}_id_seq", table.name());
         let args: [DatumWithOid; 2] = [sequence.as_str().into(), (n as i64).into()];
-        self.plans.first::<(Vec<i64>,)>(client, ALLOCATE_IDS, &args).map_or_else(Vec::new, |r| r.0)
+        self.plans
+            .first::<(Vec<i64>,)>(client, ALLOCATE_IDS, &args)
+            .map_or_else(Vec::new, |r| r.0)
     }
 
     /// Inserts `rows` rows of `table` in chunks; `chunk` builds and inserts the rows `from..to`.
-    fn in_chunks(&mut self, table: Table, rows: usize, mut chunk: impl FnMut(&mut Self, std::ops::Range<usize>)) {
+    fn in_chunks(
+        &mut self,
+        table: Table,
+        rows: usize,
+        mut chunk: impl FnMut(&mut Self, std::ops::Range<usize>),
+    ) {
         for from in (0..rows).step_by(CHUNK) {
             chunk(self, from..(from + CHUNK).min(rows));
         }
@@ -249,7 +293,8 @@ impl Loader {
     fn medicos(&mut self, client: &mut SpiClient, ids: &[i64]) {
         let mut rng = self.rng(Table::Medicos);
         self.in_chunks(Table::Medicos, ids.len(), |me, range| {
-            let (mut nome, mut crm, mut esp, mut tel, mut email) = (vec![], vec![], vec![], vec![], vec![]);
+            let (mut nome, mut crm, mut esp, mut tel, mut email) =
+                (vec![], vec![], vec![], vec![], vec![]);
             for &id in &ids[range.clone()] {
                 let d = datagen::doctor(&mut rng);
                 let uf = d.crm.rsplit('-').next().unwrap_or("SP").to_string();
@@ -259,8 +304,14 @@ impl Loader {
                 tel.push(d.telefone);
                 email.push(d.email);
             }
-            let args: [DatumWithOid; 6] =
-                [ids[range].to_vec().into(), nome.into(), crm.into(), esp.into(), tel.into(), email.into()];
+            let args: [DatumWithOid; 6] = [
+                ids[range].to_vec().into(),
+                nome.into(),
+                crm.into(),
+                esp.into(),
+                tel.into(),
+                email.into(),
+            ];
             me.plans.affected(client, INSERT_MEDICOS, &args);
         });
     }
@@ -277,7 +328,11 @@ impl Loader {
         let mut pairs = Vec::with_capacity(self.volumes.vinculos);
         let mut i = 0usize;
         while pairs.len() < self.volumes.vinculos && i < self.volumes.vinculos * 20 {
-            let paciente = if i < pacientes.len() { pacientes[i] } else { datagen::pick(&mut rng, pacientes) };
+            let paciente = if i < pacientes.len() {
+                pacientes[i]
+            } else {
+                datagen::pick(&mut rng, pacientes)
+            };
             let convenio = datagen::pick(&mut rng, convenios);
             if seen.insert((paciente, convenio)) {
                 pairs.push((paciente, convenio));
@@ -299,7 +354,13 @@ impl Loader {
         pairs.len()
     }
 
-    fn consultas(&mut self, client: &mut SpiClient, ids: &[i64], pacientes: &[i64], medicos: &[i64]) {
+    fn consultas(
+        &mut self,
+        client: &mut SpiClient,
+        ids: &[i64],
+        pacientes: &[i64],
+        medicos: &[i64],
+    ) {
         let mut rng = self.rng(Table::Consultas);
         let anchor = self.anchor;
         self.in_chunks(Table::Consultas, ids.len(), |me, range| {
@@ -362,7 +423,8 @@ impl Loader {
         let mut rng = self.rng(Table::Internacoes);
         let anchor = self.anchor;
         self.in_chunks(Table::Internacoes, self.volumes.internacoes, |me, range| {
-            let (mut pac, mut entrada, mut saida, mut motivo, mut quarto) = (vec![], vec![], vec![], vec![], vec![]);
+            let (mut pac, mut entrada, mut saida, mut motivo, mut quarto) =
+                (vec![], vec![], vec![], vec![], vec![]);
             for _ in range {
                 let a = datagen::seed_admission(&mut rng, anchor);
                 pac.push(datagen::pick(&mut rng, pacientes));
@@ -371,7 +433,13 @@ impl Loader {
                 motivo.push(a.motivo);
                 quarto.push(a.quarto);
             }
-            let args: [DatumWithOid; 5] = [pac.into(), entrada.into(), saida.into(), motivo.into(), quarto.into()];
+            let args: [DatumWithOid; 5] = [
+                pac.into(),
+                entrada.into(),
+                saida.into(),
+                motivo.into(),
+                quarto.into(),
+            ];
             me.plans.affected(client, INSERT_INTERNACOES, &args);
         });
     }
@@ -452,7 +520,14 @@ mod tests {
     fn scale_validation() {
         assert!(validate_scale(1.0).is_ok());
         assert!(validate_scale(MAX_SCALE).is_ok());
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, MAX_SCALE * 2.0, MIN_SCALE / 2.0] {
+        for bad in [
+            0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            MAX_SCALE * 2.0,
+            MIN_SCALE / 2.0,
+        ] {
             let e = validate_scale(bad).unwrap_err();
             assert!(e.contains("scale must be a number from"), "{e}");
         }

@@ -13,7 +13,8 @@ use crate::pacing::Arrivals;
 /// Most background workers one server may run (the size of the status array in shared memory).
 pub const MAX_WORKERS: i32 = 16;
 
-pub static DATABASE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"postgres"));
+pub static DATABASE: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"postgres"));
 pub static ROLE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static WORKERS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static RATE: GucSetting<f64> = GucSetting::<f64>::new(0.5);
@@ -21,7 +22,10 @@ pub static WEIGHTS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>:
 pub static OPS_PER_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static SEED: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
-pub static ARRIVALS: GucSetting<ArrivalsSetting> = GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
+pub static HEARTBEAT_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(10);
+pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
+pub static ARRIVALS: GucSetting<ArrivalsSetting> =
+    GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
 
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ArrivalsSetting {
@@ -34,21 +38,40 @@ pub fn register() {
     string(&DATABASE, c"alimentador.database", c"Database the stream workers connect to.",
         c"Default postgres. The workers wait quietly until it exists and has the extension. Restart to change.",
         GucContext::Postmaster, None);
-    string(&ROLE, c"alimentador.role", c"Role the stream workers run as.",
+    string(
+        &ROLE,
+        c"alimentador.role",
+        c"Role the stream workers run as.",
         c"Empty (the default) means the bootstrap superuser. Restart to change.",
-        GucContext::Postmaster, None);
-    GucRegistry::define_int_guc(c"alimentador.workers", c"Number of stream background workers.",
+        GucContext::Postmaster,
+        None,
+    );
+    GucRegistry::define_int_guc(
+        c"alimentador.workers",
+        c"Number of stream background workers.",
         c"0 disables the stream. Default 1. Restart to change.",
-        &WORKERS, 0, MAX_WORKERS, GucContext::Postmaster, GucFlags::default());
+        &WORKERS,
+        0,
+        MAX_WORKERS,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
     GucRegistry::define_float_guc(c"alimentador.rate", c"Target operations per second, all workers together.",
         c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows. Reloadable.",
         &RATE, 0.0, 1_000_000.0, GucContext::Sighup, GucFlags::default());
     string(&WEIGHTS, c"alimentador.weights", c"Weights of the stream's operations, e.g. insert_consulta=30,delete_consulta=2.",
         c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge). Reloadable.",
         GucContext::Sighup, Some(check_weights));
-    GucRegistry::define_int_guc(c"alimentador.ops_per_transaction", c"Operations grouped in one transaction.",
+    GucRegistry::define_int_guc(
+        c"alimentador.ops_per_transaction",
+        c"Operations grouped in one transaction.",
         c"Default 1: each operation commits on its own. Reloadable.",
-        &OPS_PER_TRANSACTION, 1, 10_000, GucContext::Sighup, GucFlags::default());
+        &OPS_PER_TRANSACTION,
+        1,
+        10_000,
+        GucContext::Sighup,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(c"alimentador.seed", c"Random seed of the stream.",
         c"0 (the default) draws a fresh seed at each worker start; another value makes worker N's choices repeatable. Reloadable (applies when a worker starts).",
         &SEED, 0, i32::MAX, GucContext::Sighup, GucFlags::default());
@@ -58,6 +81,12 @@ pub fn register() {
     GucRegistry::define_enum_guc(c"alimentador.arrivals", c"How operations are spaced in time: uniform or poisson.",
         c"uniform spaces them evenly; poisson draws exponential gaps with the same mean rate. Reloadable.",
         &ARRIVALS, GucContext::Sighup, GucFlags::default());
+    GucRegistry::define_int_guc(c"alimentador.heartbeat_interval", c"Seconds of stream inactivity after which worker 0 touches hospital.pulso.",
+        c"Keeps replication slots advancing while the stream is paused or slow. Default 10s; 0 turns it off. Reloadable.",
+        &HEARTBEAT_INTERVAL, 0, 86_400, GucContext::Sighup, GucFlags::UNIT_S);
+    GucRegistry::define_int_guc(c"alimentador.marker_interval", c"Seconds between verification markers (logical decoding messages) from each worker.",
+        c"Markers carry the worker's cumulative committed counts; they are also sent when a worker starts streaming and when it pauses. Default 60s; 0 sends only those. Reloadable.",
+        &MARKER_INTERVAL, 0, 86_400, GucContext::Sighup, GucFlags::UNIT_S);
     reserve_prefix();
 }
 
@@ -71,7 +100,17 @@ fn string(
 ) {
     // SAFETY: the hook is #[pg_guard]ed.
     unsafe {
-        GucRegistry::define_string_guc_with_hooks(name, short, long, setting, context, GucFlags::default(), check, None, None)
+        GucRegistry::define_string_guc_with_hooks(
+            name,
+            short,
+            long,
+            setting,
+            context,
+            GucFlags::default(),
+            check,
+            None,
+            None,
+        )
     }
 }
 
@@ -92,7 +131,11 @@ unsafe extern "C-unwind" fn check_weights(
     _source: pg_sys::GucSource::Type,
 ) -> bool {
     // SAFETY: PostgreSQL passes a valid pointer to a (possibly NULL) C string.
-    let text = unsafe { (*newval).as_ref().map(|p| CStr::from_ptr(p).to_string_lossy().into_owned()) };
+    let text = unsafe {
+        (*newval)
+            .as_ref()
+            .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
+    };
     match Weights::parse(text.as_deref().unwrap_or("")) {
         Ok(_) => true,
         Err(reason) => {
@@ -105,7 +148,10 @@ unsafe extern "C-unwind" fn check_weights(
 }
 
 fn text(setting: &GucSetting<Option<CString>>) -> Option<String> {
-    setting.get().map(|s| s.to_string_lossy().into_owned()).filter(|s| !s.is_empty())
+    setting
+        .get()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
 }
 
 /// The configured weights (the check hook guarantees they parse).

@@ -5,11 +5,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pgrx::lwlock::PgLwLock;
+use pgrx::pg_shmem_init;
 use pgrx::prelude::*;
 use pgrx::shmem::PGRXSharedMemory;
-use pgrx::pg_shmem_init;
 
-use crate::operations::{OpKind, RowChanges, Weights};
+use serde_json::{json, Map, Value};
+
+use crate::operations::{Change, OpKind, RowChanges, Table, Weights};
 use crate::settings::MAX_WORKERS;
 
 const ERROR_LEN: usize = 240;
@@ -64,6 +66,8 @@ impl Tally {
 #[derive(Clone, Copy, Debug)]
 pub struct WorkerSlot {
     pub pid: i32,
+    /// When the worker (re)started: its counters count from here.
+    pub started_at: pg_sys::TimestampTz,
     pub state: WorkerState,
     /// When the worker entered its current state (PostgreSQL timestamptz).
     pub since: pg_sys::TimestampTz,
@@ -71,6 +75,10 @@ pub struct WorkerSlot {
     pub transactions: u64,
     pub failed: u64,
     pub ops_per_sec: f64,
+    /// Heartbeats (updates of hospital.pulso) committed.
+    pub heartbeats: u64,
+    /// Verification markers emitted (logical decoding messages, prefix `alimentador`).
+    pub markers: u64,
     last_error: [u8; ERROR_LEN],
     last_error_len: usize,
     pub last_error_at: pg_sys::TimestampTz,
@@ -79,19 +87,52 @@ pub struct WorkerSlot {
 impl WorkerSlot {
     const EMPTY: WorkerSlot = WorkerSlot {
         pid: 0,
+        started_at: 0,
         state: WorkerState::Stopped,
         since: 0,
-        committed: Tally { done: [0; OpKind::COUNT], skipped: [0; OpKind::COUNT], rows: RowChanges([[0; 3]; 7]) },
+        committed: Tally {
+            done: [0; OpKind::COUNT],
+            skipped: [0; OpKind::COUNT],
+            rows: RowChanges([[0; 3]; 7]),
+        },
         transactions: 0,
         failed: 0,
         ops_per_sec: 0.0,
+        heartbeats: 0,
+        markers: 0,
         last_error: [0; ERROR_LEN],
         last_error_len: 0,
         last_error_at: 0,
     };
 
     pub fn last_error(&self) -> Option<String> {
-        (self.last_error_len > 0).then(|| String::from_utf8_lossy(&self.last_error[..self.last_error_len]).into_owned())
+        (self.last_error_len > 0)
+            .then(|| String::from_utf8_lossy(&self.last_error[..self.last_error_len]).into_owned())
+    }
+
+    /// Committed operations per kind, as a JSON object (kinds with a count only).
+    pub fn per_kind_json(counts: &[u64; OpKind::COUNT]) -> Value {
+        let map: Map<String, Value> = OpKind::ALL
+            .iter()
+            .filter(|k| counts[**k as usize] > 0)
+            .map(|k| (k.name().into(), json!(counts[*k as usize])))
+            .collect();
+        Value::Object(map)
+    }
+
+    /// Committed row changes as {"tabela": {"insert": n, "update": n, "delete": n}, …}.
+    pub fn rows_json(&self) -> Value {
+        let map: Map<String, Value> = Table::ALL
+            .iter()
+            .map(|t| {
+                let per: Map<String, Value> = Change::ALL
+                    .iter()
+                    .map(|c| (c.name().into(), json!(self.committed.rows.get(*t, *c))))
+                    .collect();
+                (t.name().into(), Value::Object(per))
+            })
+            .collect();
+        Value::Object(map)
     }
 
     fn set_last_error(&mut self, message: &str) {
@@ -197,6 +238,7 @@ pub fn worker_started(index: usize, pid: i32) {
         s.pid = pid;
         s.state = WorkerState::Starting;
         s.since = now();
+        s.started_at = s.since;
     });
 }
 
@@ -221,6 +263,19 @@ pub fn record_failure(index: usize, message: &str) {
         s.failed += 1;
         s.set_last_error(message);
     });
+}
+
+pub fn record_heartbeat(index: usize) {
+    with_slot(index, |s| s.heartbeats += 1);
+}
+
+pub fn record_marker(index: usize) {
+    with_slot(index, |s| s.markers += 1);
+}
+
+/// A copy of one worker's slot.
+pub fn slot(index: usize) -> WorkerSlot {
+    SHARED.share().workers[index]
 }
 
 pub fn set_ops_per_sec(index: usize, rate: f64) {

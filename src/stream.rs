@@ -28,7 +28,11 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(seed: u64, worker: u64) -> Engine {
-        Engine { rng: datagen::rng_from_seed(seed, 1000 + worker), executor: Executor::default(), current: None }
+        Engine {
+            rng: datagen::rng_from_seed(seed, 1000 + worker),
+            executor: Executor::default(),
+            current: None,
+        }
     }
 
     /// A fresh seed for engines that were not given one.

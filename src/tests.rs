@@ -10,7 +10,10 @@ mod tests {
 
     /// A weight list that runs only `kind`.
     fn only(kind: &str) -> String {
-        let zeros: Vec<String> = crate::operations::OpKind::ALL.iter().map(|k| format!("{}=0", k.name())).collect();
+        let zeros: Vec<String> = crate::operations::OpKind::ALL
+            .iter()
+            .map(|k| format!("{}=0", k.name()))
+            .collect();
         format!("{},{kind}=1", zeros.join(","))
     }
 
@@ -40,7 +43,9 @@ mod tests {
 
     #[pg_test]
     fn seed_at_scale_one_gives_the_python_tools_volumes() {
-        let rows = Spi::get_one::<i64>("SELECT sum(linhas)::bigint FROM alimentador_seed()").unwrap().unwrap();
+        let rows = Spi::get_one::<i64>("SELECT sum(linhas)::bigint FROM alimentador_seed()")
+            .unwrap()
+            .unwrap();
         assert_eq!(rows, 13_400);
         let expected = [
             ("convenios", 12),
@@ -52,7 +57,9 @@ mod tests {
             ("internacoes", 1200),
         ];
         for (table, n) in expected {
-            let got = count(&format!("SELECT linhas FROM alimentador_counts() WHERE tabela = '{table}'"));
+            let got = count(&format!(
+                "SELECT linhas FROM alimentador_counts() WHERE tabela = '{table}'"
+            ));
             assert_eq!(got, n, "{table}");
         }
     }
@@ -68,7 +75,10 @@ mod tests {
         seed("0.05");
         seed("0.05, append => true");
         assert_eq!(count("SELECT count(*) FROM hospital.pacientes"), 200);
-        assert_eq!(count("SELECT count(DISTINCT cpf) FROM hospital.pacientes"), 200);
+        assert_eq!(
+            count("SELECT count(DISTINCT cpf) FROM hospital.pacientes"),
+            200
+        );
     }
 
     #[pg_test(error = "scale must be a number from 0.005 to 1000, got NaN")]
@@ -106,7 +116,12 @@ mod tests {
         seed("0.05");
         Spi::run("INSERT INTO hospital.convenios (nome, cnpj, tipo, cobertura) VALUES ('Teste', '11222333000181', 'cooperativa', 'municipal')").unwrap();
         Spi::run("SELECT * FROM alimentador_reset(false)").unwrap();
-        assert_eq!(count("SELECT sum(linhas)::bigint FROM alimentador_counts() WHERE tabela <> 'convenios'"), 0);
+        assert_eq!(
+            count(
+                "SELECT sum(linhas)::bigint FROM alimentador_counts() WHERE tabela <> 'convenios'"
+            ),
+            0
+        );
         assert_eq!(count("SELECT count(*) FROM hospital.convenios"), 12);
         seed("0.05");
         assert_eq!(count("SELECT min(id) FROM hospital.pacientes"), 1);
@@ -130,20 +145,39 @@ mod tests {
         assert_eq!(count("SELECT count(*) FROM hospital.exames WHERE data_resultado < data OR data_resultado > now()"), 0);
         assert_eq!(count("SELECT count(*) FROM hospital.internacoes WHERE data_saida < data_entrada OR data_saida > now()"), 0);
         let active = count("SELECT count(*) FROM hospital.internacoes WHERE data_saida IS NULL");
-        assert!((60..=240).contains(&active), "{active} of 1200 still admitted");
+        assert!(
+            (60..=240).contains(&active),
+            "{active} of 1200 still admitted"
+        );
         let pending = count("SELECT count(*) FROM hospital.exames WHERE resultado IS NULL");
         assert!(pending > 0 && pending < 3500 / 4, "{pending} pending exams");
         assert!(count("SELECT count(*) FROM hospital.consultas WHERE status = 'agendada' AND data > now()") > 0);
         // Long reports exist and are stored out of line (TOAST): their stored size is their length.
         let long = count("SELECT count(*) FROM hospital.exames WHERE length(laudo) > 2500");
-        assert!(long * 2 >= count("SELECT count(*) FROM hospital.exames WHERE laudo IS NOT NULL"), "{long}");
+        assert!(
+            long * 2 >= count("SELECT count(*) FROM hospital.exames WHERE laudo IS NOT NULL"),
+            "{long}"
+        );
         assert!(count("SELECT count(*) FROM hospital.exames WHERE length(laudo) > 2500 AND pg_column_size(laudo) < length(laudo)") == 0);
         // Documents.
-        let cpfs = Spi::get_one::<Vec<String>>("SELECT array_agg(cpf::text) FROM hospital.pacientes").unwrap().unwrap();
+        let cpfs =
+            Spi::get_one::<Vec<String>>("SELECT array_agg(cpf::text) FROM hospital.pacientes")
+                .unwrap()
+                .unwrap();
         assert!(cpfs.iter().all(|c| datagen::is_valid_cpf(c)), "invalid CPF");
-        let ufs = Spi::get_one::<Vec<String>>("SELECT array_agg(DISTINCT split_part(crm, '-', 2)) FROM hospital.medicos").unwrap().unwrap();
-        assert!(ufs.iter().all(|u| datagen::UFS.contains(&u.as_str())), "{ufs:?}");
-        let cnpjs = Spi::get_one::<Vec<String>>("SELECT array_agg(cnpj::text) FROM hospital.convenios").unwrap().unwrap();
+        let ufs = Spi::get_one::<Vec<String>>(
+            "SELECT array_agg(DISTINCT split_part(crm, '-', 2)) FROM hospital.medicos",
+        )
+        .unwrap()
+        .unwrap();
+        assert!(
+            ufs.iter().all(|u| datagen::UFS.contains(&u.as_str())),
+            "{ufs:?}"
+        );
+        let cnpjs =
+            Spi::get_one::<Vec<String>>("SELECT array_agg(cnpj::text) FROM hospital.convenios")
+                .unwrap()
+                .unwrap();
         assert!(cnpjs.iter().all(|c| datagen::is_valid_cnpj(c)), "{cnpjs:?}");
     }
 
@@ -155,7 +189,10 @@ mod tests {
         assert!(done >= 1950, "{done} of 2000 done");
         let consultas = count("SELECT count(*) FROM hospital.consultas") - before;
         // insert_consulta has weight 30 of 100: 600 expected, ~20 standard deviations apart from 15% or 45%.
-        assert!((500..=700).contains(&consultas), "{consultas} consultas inserted");
+        assert!(
+            (500..=700).contains(&consultas),
+            "{consultas} consultas inserted"
+        );
         assert_eq!(count("SELECT count(*) FROM hospital.consultas WHERE status IN ('realizada', 'faltou') AND data > now()"), 0);
     }
 
@@ -177,9 +214,14 @@ mod tests {
         seed("0.2, 4");
         let cancelled = count("SELECT count(*) FROM hospital.consultas WHERE status = 'cancelada'");
         let weights = only("delete_consulta");
-        let done = count(&format!("SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(20, '{weights}')"));
+        let done = count(&format!(
+            "SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(20, '{weights}')"
+        ));
         assert_eq!(done, 20.min(cancelled));
-        assert_eq!(count("SELECT count(*) FROM hospital.consultas WHERE status = 'cancelada'"), cancelled - done);
+        assert_eq!(
+            count("SELECT count(*) FROM hospital.consultas WHERE status = 'cancelada'"),
+            cancelled - done
+        );
     }
 
     #[pg_test]
@@ -192,7 +234,9 @@ mod tests {
         .unwrap();
         let before = count("SELECT count(*) FROM hospital.internacoes");
         let failed = count("SELECT coalesce(sum(falhas), 0)::bigint FROM alimentador_stream(200, seed => 11) WHERE operacao = 'insert_internacao'");
-        let done_others = count("SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(200, seed => 11)");
+        let done_others = count(
+            "SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(200, seed => 11)",
+        );
         assert!(failed > 10, "{failed}");
         assert!(done_others > 100, "{done_others}");
         assert_eq!(count("SELECT count(*) FROM hospital.internacoes"), before);
@@ -203,7 +247,9 @@ mod tests {
         Spi::run("SELECT * FROM alimentador_stream(10)").unwrap();
     }
 
-    #[pg_test(error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente")]
+    #[pg_test(
+        error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente"
+    )]
     fn stream_rejects_unknown_operations() {
         seed("0.05");
         Spi::run("SELECT * FROM alimentador_stream(10, 'insert_cosulta=3')").unwrap();
@@ -217,14 +263,28 @@ mod tests {
     #[pg_test]
     fn run_time_controls_change_the_settings_view() {
         Spi::run("SELECT alimentador_pause(), alimentador_set_rate(50), alimentador_set_weights('deletes')").unwrap();
-        let rate = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'rate'").unwrap().unwrap();
+        let rate =
+            Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'rate'")
+                .unwrap()
+                .unwrap();
         assert_eq!(rate, "50");
-        let enabled = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'enabled'").unwrap().unwrap();
+        let enabled = Spi::get_one::<String>(
+            "SELECT valor FROM alimentador_settings() WHERE nome = 'enabled'",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(enabled, "false");
-        let weights = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'weights'").unwrap().unwrap();
+        let weights = Spi::get_one::<String>(
+            "SELECT valor FROM alimentador_settings() WHERE nome = 'weights'",
+        )
+        .unwrap()
+        .unwrap();
         assert!(weights.contains("delete_consulta=3"), "{weights}");
         Spi::run("SELECT alimentador_resume(), alimentador_set_rate(NULL), alimentador_set_weights(NULL)").unwrap();
-        let rate = Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'rate'").unwrap().unwrap();
+        let rate =
+            Spi::get_one::<String>("SELECT valor FROM alimentador_settings() WHERE nome = 'rate'")
+                .unwrap()
+                .unwrap();
         assert_eq!(rate, "0.5");
     }
 
@@ -236,6 +296,6 @@ mod tests {
     #[pg_test]
     fn status_lists_no_worker_when_none_is_configured() {
         assert_eq!(count("SELECT count(*) FROM alimentador_status()"), 0);
-        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 21);
+        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 22);
     }
 }

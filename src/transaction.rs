@@ -8,9 +8,9 @@ use pgrx::prelude::*;
 
 fn message(error: CaughtError) -> String {
     match error {
-        CaughtError::PostgresError(e) | CaughtError::ErrorReport(e) | CaughtError::RustPanic { ereport: e, .. } => {
-            e.message().to_string()
-        }
+        CaughtError::PostgresError(e)
+        | CaughtError::ErrorReport(e)
+        | CaughtError::RustPanic { ereport: e, .. } => e.message().to_string(),
     }
 }
 

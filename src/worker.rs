@@ -10,14 +10,16 @@
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use pgrx::bgworkers::{BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags};
+use pgrx::bgworkers::{
+    BackgroundWorker, BackgroundWorkerBuilder, BgWorkerStartTime, SignalWakeFlags,
+};
 use pgrx::prelude::*;
 
 use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
 use crate::status::{self, RunOverride, WorkerState};
 use crate::stream::{self, Engine, NotReady};
-use crate::{settings, transaction};
+use crate::{cdc, settings, transaction};
 
 /// Seconds the postmaster waits before restarting a worker that exited with an error.
 const RESTART_SECS: u64 = 2;
@@ -98,7 +100,10 @@ fn wait_for_database(index: usize, database: &str) {
 fn database_exists(name: &CString) -> bool {
     // SAFETY: a catalog heap scan inside a transaction, closed before returning.
     unsafe {
-        let rel = pg_sys::table_open(pg_sys::DatabaseRelationId, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        let rel = pg_sys::table_open(
+            pg_sys::DatabaseRelationId,
+            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
+        );
         let scan = pg_sys::table_beginscan_catalog(rel, 0, std::ptr::null_mut());
         let mut found = false;
         loop {
@@ -169,6 +174,9 @@ struct Worker {
     logged_state: Option<WorkerState>,
     window_start: Instant,
     window_ops: u64,
+    /// Last commit or heartbeat.
+    last_activity: Instant,
+    last_marker: Instant,
 }
 
 impl Worker {
@@ -187,6 +195,8 @@ impl Worker {
             logged_state: None,
             window_start: now,
             window_ops: 0,
+            last_activity: now,
+            last_marker: now,
         }
     }
 
@@ -207,11 +217,13 @@ impl Worker {
 
     /// One turn of the loop; returns how long to sleep before the next.
     fn step(&mut self, p: &Params) -> Duration {
-        if !p.enabled {
-            self.enter(WorkerState::Paused);
+        if !self.extension_ready && !self.poll_extension() {
             return TICK;
         }
-        if !self.extension_ready && !self.poll_extension() {
+        self.heartbeat_if_idle();
+        self.mark_if_due();
+        if !p.enabled {
+            self.enter(WorkerState::Paused);
             return TICK;
         }
         let now = Instant::now();
@@ -232,8 +244,15 @@ impl Worker {
                 status::record_commit(self.index, &tally);
                 self.enter(WorkerState::Running);
                 self.window_ops += tally.done_total();
+                if tally.done_total() > 0 {
+                    self.last_activity = Instant::now();
+                }
                 // Nothing was eligible: back off instead of spinning.
-                if tally.done_total() == 0 { TICK } else { Duration::ZERO }
+                if tally.done_total() == 0 {
+                    TICK
+                } else {
+                    Duration::ZERO
+                }
             }
             Ok(Err(NotReady::NotSeeded)) => {
                 self.enter(WorkerState::WaitingForSeed);
@@ -242,10 +261,49 @@ impl Worker {
             Err(message) => {
                 let kind = self.engine.current.take().map_or("?", |k| k.name());
                 status::record_failure(self.index, &format!("{kind}: {message}"));
-                log!("alimentador: worker {}: {kind} failed and was rolled back: {message}", self.index);
+                log!(
+                    "alimentador: worker {}: {kind} failed and was rolled back: {message}",
+                    self.index
+                );
                 self.extension_ready = false;
                 Duration::ZERO
             }
+        }
+    }
+
+    /// Worker 0 touches hospital.pulso when nothing was committed for alimentador.heartbeat_interval.
+    fn heartbeat_if_idle(&mut self) {
+        let interval = Duration::from_secs(settings::HEARTBEAT_INTERVAL.get() as u64);
+        if self.index != 0 || interval.is_zero() || self.last_activity.elapsed() < interval {
+            return;
+        }
+        self.last_activity = Instant::now();
+        if let Err(message) = cdc::heartbeat(self.index) {
+            log!(
+                "alimentador: worker {}: heartbeat failed: {message}",
+                self.index
+            );
+        }
+    }
+
+    /// A marker every alimentador.marker_interval while running.
+    fn mark_if_due(&mut self) {
+        let interval = Duration::from_secs(settings::MARKER_INTERVAL.get() as u64);
+        if self.logged_state == Some(WorkerState::Running)
+            && !interval.is_zero()
+            && self.last_marker.elapsed() >= interval
+        {
+            self.mark("intervalo");
+        }
+    }
+
+    fn mark(&mut self, reason: &str) {
+        self.last_marker = Instant::now();
+        if let Err(message) = cdc::marker(self.index, reason) {
+            log!(
+                "alimentador: worker {}: marker failed: {message}",
+                self.index
+            );
         }
     }
 
@@ -262,18 +320,29 @@ impl Worker {
         self.extension_ready
     }
 
-    /// Records a state change in shared memory and logs waits once each.
+    /// Records a state change in shared memory, logs waits once each, and marks the stream's start,
+    /// pauses and resumptions.
     fn enter(&mut self, state: WorkerState) {
-        if self.logged_state == Some(state) {
+        let previous = self.logged_state;
+        if previous == Some(state) {
             return;
         }
         self.logged_state = Some(state);
+        match (previous, state) {
+            (Some(WorkerState::Paused), WorkerState::Running) => self.mark("retomada"),
+            (_, WorkerState::Running) => self.mark("inicio"),
+            (Some(WorkerState::Running), WorkerState::Paused) => self.mark("pausa"),
+            _ => {}
+        }
         status::set_state(self.index, state);
         if state != WorkerState::Running {
             // SAFETY: flushes the statistics still pending from the last transactions.
             unsafe { pg_sys::pgstat_report_stat(true) };
         }
-        if matches!(state, WorkerState::WaitingForExtension | WorkerState::WaitingForSeed | WorkerState::Paused) {
+        if matches!(
+            state,
+            WorkerState::WaitingForExtension | WorkerState::WaitingForSeed | WorkerState::Paused
+        ) {
             log!("alimentador: worker {} is {}", self.index, state.name());
         }
     }

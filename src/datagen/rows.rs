@@ -833,10 +833,14 @@ mod tests {
     fn uuids_for_indexes_are_unique_and_well_formed() {
         let mut rng = rng_from_seed(1, 1);
         let mut same_seed = rng_from_seed(1, 1);
-        let uuids: std::collections::HashSet<[u8; 16]> = (0..100_000).map(|i| uuid_for_index(&mut rng, i)).collect();
+        let uuids: std::collections::HashSet<[u8; 16]> =
+            (0..100_000).map(|i| uuid_for_index(&mut rng, i)).collect();
         assert_eq!(uuids.len(), 100_000);
         // The same random draws with other indexes still give other UUIDs.
-        assert_ne!(uuid_for_index(&mut same_seed, 7), uuid_for_index(&mut rng_from_seed(1, 1), 8));
+        assert_ne!(
+            uuid_for_index(&mut same_seed, 7),
+            uuid_for_index(&mut rng_from_seed(1, 1), 8)
+        );
         assert!(uuids.iter().all(|u| u[6] >> 4 == 4 && u[8] >> 6 == 0b10));
     }
 

