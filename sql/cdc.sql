@@ -94,7 +94,7 @@ checks (verificacao, ok, detalhe, dica) AS (
     SELECT 'publication', bool_and(published) AND count(*) > 0,
            coalesce('alimentador_pub lacks ' || string_agg(relname, ', ') FILTER (WHERE NOT published),
                     'alimentador_pub covers all ' || count(*) || ' hospital tables'),
-           'ALTER PUBLICATION alimentador_pub ADD TABLE …, or ALTER EXTENSION alimentador UPDATE.'
+           'Add the missing tables: ALTER PUBLICATION alimentador_pub ADD TABLE hospital.<tabela>;'
     FROM hospital_tables
     UNION ALL
     SELECT 'replica identity', bool_and(relreplident = 'f' OR (relreplident = 'd' AND has_pk)),

@@ -1,0 +1,15 @@
+-- CDC-ready out of the box: publication, REPLICA IDENTITY FULL, and a check that explains problems.
+SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' ORDER BY 2;
+SELECT * FROM alimentador_cdc_check();
+-- Switching replica identity, and back.
+SELECT * FROM alimentador_replica_identity('default');
+SELECT verificacao, ok, detalhe FROM alimentador_cdc_check() WHERE verificacao = 'replica identity';
+SELECT count(*) FROM alimentador_replica_identity();
+SELECT * FROM alimentador_replica_identity('nothing');
+-- A misconfigured publication and an inactive slot are explained, with a hint.
+ALTER PUBLICATION alimentador_pub DROP TABLE hospital.exames;
+SELECT 1 FROM pg_create_logical_replication_slot('esquecido', 'pgoutput');
+SELECT verificacao, ok, dica FROM alimentador_cdc_check() WHERE NOT ok OR verificacao LIKE 'slot%';
+SELECT pg_drop_replication_slot('esquecido');
+ALTER PUBLICATION alimentador_pub ADD TABLE hospital.exames;
+SELECT count(*) AS failing FROM alimentador_cdc_check() WHERE NOT ok;
