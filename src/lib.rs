@@ -25,9 +25,10 @@ pgrx::pg_module_magic!(name, version);
 /// Registers the settings; when preloaded, also the shared memory and the stream's workers.
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    settings::register();
     // SAFETY: a flag PostgreSQL sets while loading shared_preload_libraries.
-    if unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress } {
+    let preloading = unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress };
+    settings::register(preloading);
+    if preloading {
         status::init();
         worker::register();
     }

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
+use pgrx::PgMemoryContexts;
 
 use crate::datagen::{self, Rng};
 use crate::operations::Table;
@@ -264,8 +265,13 @@ impl Loader {
         rows: usize,
         mut chunk: impl FnMut(&mut Self, std::ops::Range<usize>),
     ) {
+        let mut context = PgMemoryContexts::new("alimentador seed chunk");
         for from in (0..rows).step_by(CHUNK) {
-            chunk(self, from..(from + CHUNK).min(rows));
+            // SAFETY: a chunk's arrays are only used by its own INSERT, so they are freed after it.
+            unsafe {
+                context.switch_to(|_| chunk(self, from..(from + CHUNK).min(rows)));
+                context.reset();
+            }
         }
         self.loaded += rows;
         if self.volumes.total() >= PROGRESS_ROWS {

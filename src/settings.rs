@@ -33,29 +33,12 @@ pub enum ArrivalsSetting {
     Poisson,
 }
 
-/// Registers every setting. Called from `_PG_init`, preloaded or not, so that `SHOW` works everywhere.
-pub fn register() {
-    string(&DATABASE, c"alimentador.database", c"Database the stream workers connect to.",
-        c"Default postgres. The workers wait quietly until it exists and has the extension. Restart to change.",
-        GucContext::Postmaster, None);
-    string(
-        &ROLE,
-        c"alimentador.role",
-        c"Role the stream workers run as.",
-        c"Empty (the default) means the bootstrap superuser. Restart to change.",
-        GucContext::Postmaster,
-        None,
-    );
-    GucRegistry::define_int_guc(
-        c"alimentador.workers",
-        c"Number of stream background workers.",
-        c"0 disables the stream. Default 1. Restart to change.",
-        &WORKERS,
-        0,
-        MAX_WORKERS,
-        GucContext::Postmaster,
-        GucFlags::default(),
-    );
+/// Registers the settings. Called from `_PG_init`; the restart-only ones (database, role, workers)
+/// only while preloading: PostgreSQL cannot define them later, and only the workers use them.
+pub fn register(preloading: bool) {
+    if preloading {
+        register_restart_only();
+    }
     GucRegistry::define_float_guc(c"alimentador.rate", c"Target operations per second, all workers together.",
         c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows. Reloadable.",
         &RATE, 0.0, 1_000_000.0, GucContext::Sighup, GucFlags::default());
@@ -88,6 +71,30 @@ pub fn register() {
         c"Markers carry the worker's cumulative committed counts; they are also sent when a worker starts streaming and when it pauses. Default 60s; 0 sends only those. Reloadable.",
         &MARKER_INTERVAL, 0, 86_400, GucContext::Sighup, GucFlags::UNIT_S);
     reserve_prefix();
+}
+
+fn register_restart_only() {
+    string(&DATABASE, c"alimentador.database", c"Database the stream workers connect to.",
+        c"Default postgres. The workers wait quietly until it exists and has the extension. Restart to change.",
+        GucContext::Postmaster, None);
+    string(
+        &ROLE,
+        c"alimentador.role",
+        c"Role the stream workers run as.",
+        c"Empty (the default) means the bootstrap superuser. Restart to change.",
+        GucContext::Postmaster,
+        None,
+    );
+    GucRegistry::define_int_guc(
+        c"alimentador.workers",
+        c"Number of stream background workers.",
+        c"0 disables the stream. Default 1. Restart to change.",
+        &WORKERS,
+        0,
+        MAX_WORKERS,
+        GucContext::Postmaster,
+        GucFlags::default(),
+    );
 }
 
 fn string(

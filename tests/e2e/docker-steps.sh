@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/cluster.sh
 started=$(date +%s)
+unset "${!ALIMENTADOR_@}" "${!POSTGRES_@}"   # only what the image sets counts
 LINT_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/alimentador/lint-venv"
 
 echo "== lint"
@@ -35,17 +36,22 @@ check "the Dockerfile copies every docker/ script" dockerfile_names_all_scripts
 check "the HEALTHCHECK runs alimentador-healthcheck.sh" grep -q '^HEALTHCHECK.*alimentador-healthcheck.sh' Dockerfile
 check "the init script goes to /docker-entrypoint-initdb.d" \
   grep -q 'docker/initdb-alimentador.sh /docker-entrypoint-initdb.d/' Dockerfile
+# The final stage's ENV: the environment the image's scripts run with (first run below).
+mapfile -t IMAGE_ENV < <(grep -oE '(POSTGRES_DB|ALIMENTADOR_[A-Z]+)=("[^"]*"|[^ \\]*)' Dockerfile | tr -d '"')
+check "the Dockerfile sets POSTGRES_DB and 5 ALIMENTADOR_* variables" eq "${#IMAGE_ENV[@]}" 6
 bad_workers() {
-  local dir out; dir="$(mktemp -d)"; touch "$dir/postgresql.conf"
-  out="$(PGDATA="$dir" ALIMENTADOR_WORKERS=99 docker/alimentador-config.sh 2>&1)" && { rm -rf "$dir"; return 1; }
-  rm -rf "$dir"; contains "$out" "ALIMENTADOR_WORKERS must be 0 to 16"
+  local dir out rc=0; dir="$(mktemp -d)"; touch "$dir/postgresql.conf"
+  out="$(PGDATA="$dir" ALIMENTADOR_WORKERS=99 docker/alimentador-config.sh 2>&1)" && rc=1
+  [ -e "$dir/alimentador.conf" ] && rc=1
+  rm -rf "$dir"
+  contains "$out" "ALIMENTADOR_WORKERS must be 0 to 16" && return "$rc"
 }
 check "ALIMENTADOR_WORKERS=99 fails before writing anything" bad_workers
 # The image's initdb runs with the patched sample, so its single-user step preloads the library too.
 initdb_with_sample() {
   local share dir rc=0
   share="$(mktemp -d)"; dir="$(mktemp -d)"
-  cp -a "$("$PG_BIN/pg_config" --sharedir)/." "$share/"
+  cp -a "$("$PG_BIN/pg_config" --sharedir)/." "$share/"; chmod 755 "$share"
   docker/alimentador-config.sh --sample "$share/postgresql.conf.sample"
   chown postgres: "$dir"
   as_postgres "$PG_BIN/initdb" -D "$dir" -L "$share" -U postgres --auth=trust >/dev/null 2>&1 &&
@@ -54,6 +60,27 @@ initdb_with_sample() {
   return "$rc"
 }
 check "initdb works with the image's postgresql.conf.sample" initdb_with_sample
+# docker-compose.yml feeds examples/debezium/application.properties to Debezium Server and overrides
+# some of its keys by environment variables: those keys must exist there, the database must match.
+compose_matches_properties() {
+  python3 - <<'PY'
+import sys, yaml
+services = yaml.safe_load(open("docker-compose.yml"))["services"]
+props = dict(line.split("=", 1) for line in open("examples/debezium/application.properties").read().splitlines()
+             if "=" in line and not line.startswith("#"))
+env = services["debezium"]["environment"]
+unknown = [k for k in env if not k.startswith("DEBEZIUM_SINK_KAFKA_") and k.lower().replace("_", ".") not in props]
+mounted = any("examples/debezium/application.properties:" in v for v in services["debezium"]["volumes"])
+db = services["postgres"]["environment"]["POSTGRES_DB"]
+if unknown or not mounted or env["DEBEZIUM_SOURCE_DATABASE_DBNAME"] != db:
+    sys.exit(f"    unknown keys {unknown}, properties mounted {mounted}, dbname {env['DEBEZIUM_SOURCE_DATABASE_DBNAME']} vs {db}")
+PY
+}
+if python3 -c "import yaml" 2>/dev/null; then
+  check "docker-compose.yml agrees with examples/debezium/application.properties" compose_matches_properties
+else
+  echo "  NOTE python3 has no yaml module: docker-compose.yml not checked"
+fi
 
 # first_start NAME DB [VAR=VALUE...]: a cluster made the way the image makes one at its first start,
 # with the given environment for the init script; returns with the init script done and the
@@ -76,11 +103,18 @@ restart_like_entrypoint() { cluster_stop "$PGDIR"; cluster_start "$PGDIR"; }
 healthy() { as_postgres env PGPORT="$PGPORT" POSTGRES_DB="$1" docker/alimentador-healthcheck.sh 2>/dev/null; }
 unhealthy() { ! healthy "$1"; }
 counts() { q -d "$1" "SELECT string_agg(tabela || '=' || linhas, ' ' ORDER BY tabela) FROM alimentador_counts() WHERE tabela <> 'convenios'"; }
-changes() { q -d "$1" "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_user_tables WHERE schemaname = 'hospital'"; }
+# The newest row version in the hospital: grows with every insert and update.
+changes() {
+  local t sql="SELECT max(x) FROM (SELECT 0::bigint AS x"
+  for t in pacientes medicos pacientes_convenios consultas exames internacoes; do
+    sql+=" UNION ALL SELECT max(xmin::text::bigint) FROM hospital.$t"
+  done
+  q -d "$1" "$sql) v"
+}
 grew() { local before="$1" db="$2"; for _ in $(seq 1 100); do [ "$(changes "$db")" -gt "$before" ] && return 0; sleep 0.2; done; return 1; }
 
-echo "== first start with the image's defaults (POSTGRES_DB=alimentador)"
-first_start defaults alimentador >/dev/null
+echo "== first start with the image's environment: ${IMAGE_ENV[*]}"
+first_start defaults alimentador "${IMAGE_ENV[@]}" >/dev/null
 check "seeded at scale 1" eq "$(counts alimentador)" \
   "consultas=4000 exames=3500 internacoes=1200 medicos=200 pacientes=2000 pacientes_convenios=2500"
 check "not healthy while the temporary server runs (socket only)" unhealthy alimentador
@@ -97,6 +131,10 @@ before="$(changes alimentador)"
 check "the worker reaches 'running'" wait_for 30 "SELECT string_agg(estado, ',') FROM alimentador_status()" running alimentador
 check "the hospital tables change" grew "$before" alimentador
 check "the HEALTHCHECK passes" healthy alimentador
+if [ "$(q -d alimentador "SELECT count(*) FROM pg_proc WHERE proname = 'alimentador_cdc_check'")" = 1 ]; then
+  check "alimentador_cdc_check() finds every CDC prerequisite" \
+    eq "$(q -d alimentador "SELECT coalesce(string_agg(verificacao, ', '), '') FROM alimentador_cdc_check() WHERE NOT ok")" ""
+fi
 cluster_stop "$PGDIR"
 
 echo "== first start with overrides (POSTGRES_DB=hospital, scale 0.1, seed 42, 2 workers, rate 5, enabled off)"

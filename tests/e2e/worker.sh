@@ -110,4 +110,10 @@ check "alimentador.workers = 99 is rejected with a clear message" contains "$(ca
 check "an unknown operation in alimentador.weights is rejected with a clear message" contains "$(cat "$PGDIR/server.log")" 'unknown operation "insert_cosulta"'
 check "the defaults stay in force" eq "$(q "SELECT current_setting('alimentador.workers') || '/' || current_setting('alimentador.weights')")" "1/"
 
+echo "== without shared_preload_libraries: everything but the workers"
+new_cluster nopreload
+q "CREATE EXTENSION alimentador"
+check "seed and the stream by hand work without the preload" eq "$(q "SELECT count(*) FROM alimentador_seed(0.1)"),$(q "SELECT sum(feitas) + sum(puladas) FROM alimentador_stream(50)")" "7,50"
+check "status explains that the workers need the preload" contains "$(q_err "SELECT * FROM alimentador_status()")" "alimentador is not in shared_preload_libraries"
+
 summary worker
