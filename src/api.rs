@@ -11,7 +11,7 @@ use pgrx::JsonB;
 use crate::operations::{Change, OpKind, Table, Weights};
 use crate::seed::{self, Inserted};
 use crate::status::{self, RunOverride, Tally, WorkerSlot};
-use crate::stream::{Engine, NotReady};
+use crate::stream::Engine;
 use crate::{errors, settings, transaction};
 
 fn table_rows(
@@ -133,11 +133,7 @@ fn run_in_session(
         let n = left.min(group);
         left -= n;
         match transaction::sub(|| engine.run_batch(weights, n)) {
-            Ok(Ok(done)) => tally.merge(&done),
-            Ok(Err(NotReady::NotSeeded)) => errors::not_ready(
-                "the hospital has not been seeded",
-                "Run SELECT alimentador_seed(); first.",
-            ),
+            Ok(done) => tally.merge(&done),
             Err(message) => {
                 let kind = engine.current.take().unwrap_or(OpKind::InsertPaciente);
                 failed[kind as usize] += 1;

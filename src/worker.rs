@@ -18,13 +18,15 @@ use pgrx::prelude::*;
 use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
 use crate::status::{self, RunOverride, WorkerState};
-use crate::stream::{self, Engine, NotReady};
+use crate::stream::{self, Engine};
 use crate::{cdc, settings, transaction};
 
 /// Seconds the postmaster waits before restarting a worker that exited with an error.
 const RESTART_SECS: u64 = 2;
 /// Longest sleep while idle, paused or between paced operations: control changes apply this fast.
 const TICK: Duration = Duration::from_millis(200);
+/// How often the latch is polled while operations run back to back (unlimited rate).
+const LATCH_POLL: Duration = Duration::from_millis(10);
 /// How often readiness (database, extension, seed) is checked while waiting.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -62,7 +64,7 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
         c.database_seen = true;
         c.waiting_logged = false;
     });
-    set_application_name(index);
+    configure_session(index);
     log!("alimentador: worker {index} connected to database \"{database}\"");
     Worker::new(index).run();
     status::worker_stopped(index);
@@ -123,12 +125,20 @@ fn database_exists(name: &CString) -> bool {
     }
 }
 
-fn set_application_name(index: usize) {
-    let value = CString::new(format!("alimentador worker {index}")).unwrap_or_default();
-    // SAFETY: sets a GUC of this backend; its assign hook reports it to pg_stat_activity.
+/// The worker's session settings: its name in pg_stat_activity, and generic plans for its kept
+/// statements (their parameters are random fractions and generated values, so re-planning each
+/// execution for them would only cost time).
+fn configure_session(index: usize) {
+    let name = CString::new(format!("alimentador worker {index}")).unwrap_or_default();
+    set(c"application_name", &name);
+    set(c"plan_cache_mode", c"force_generic_plan");
+}
+
+fn set(name: &std::ffi::CStr, value: &std::ffi::CStr) {
+    // SAFETY: sets a GUC of this backend (an assign hook reports application_name to pg_stat_activity).
     unsafe {
         pg_sys::SetConfigOption(
-            c"application_name".as_ptr(),
+            name.as_ptr(),
             value.as_ptr(),
             pg_sys::GucContext::PGC_USERSET,
             pg_sys::GucSource::PGC_S_OVERRIDE,
@@ -171,6 +181,8 @@ struct Worker {
     pacer: Pacer,
     extension_ready: bool,
     last_poll: Option<Instant>,
+    seeded: bool,
+    last_seed_poll: Option<Instant>,
     logged_state: Option<WorkerState>,
     window_start: Instant,
     window_ops: u64,
@@ -192,6 +204,8 @@ impl Worker {
             pacer: Pacer::new(0.0, Arrivals::Uniform, now),
             extension_ready: false,
             last_poll: None,
+            seeded: false,
+            last_seed_poll: None,
             logged_state: None,
             window_start: now,
             window_ops: 0,
@@ -202,8 +216,16 @@ impl Worker {
 
     fn run(&mut self) {
         let mut wait = Duration::ZERO;
+        let mut last_latch = Instant::now();
         loop {
-            if !BackgroundWorker::wait_latch(Some(wait)) {
+            // Back-to-back operations poll the latch (postmaster death) only every LATCH_POLL;
+            // the SIGTERM flag is checked every turn.
+            if !wait.is_zero() || last_latch.elapsed() >= LATCH_POLL {
+                if !BackgroundWorker::wait_latch(Some(wait)) {
+                    return;
+                }
+                last_latch = Instant::now();
+            } else if BackgroundWorker::sigterm_received() {
                 return;
             }
             if BackgroundWorker::sighup_received() {
@@ -232,6 +254,9 @@ impl Worker {
         if due_in > Duration::ZERO {
             return due_in.min(TICK);
         }
+        if !self.seeded && !self.poll_seed() {
+            return TICK;
+        }
         let ops = p.ops_per_transaction;
         let result = transaction::top_level(|| self.engine.run_batch(&p.weights, ops));
         let u = self.engine.uniform01();
@@ -240,23 +265,18 @@ impl Worker {
         // when idle, so pg_stat_user_tables sees the stream's changes.
         unsafe { pg_sys::pgstat_report_stat(false) };
         match result {
-            Ok(Ok(tally)) => {
+            Ok(tally) if tally.done_total() == 0 => {
+                // Nothing was eligible (an emptied hospital?): check the seed again, and back off.
+                status::record_commit(self.index, &tally);
+                self.seeded = false;
+                TICK
+            }
+            Ok(tally) => {
                 status::record_commit(self.index, &tally);
                 self.enter(WorkerState::Running);
                 self.window_ops += tally.done_total();
-                if tally.done_total() > 0 {
-                    self.last_activity = Instant::now();
-                }
-                // Nothing was eligible: back off instead of spinning.
-                if tally.done_total() == 0 {
-                    TICK
-                } else {
-                    Duration::ZERO
-                }
-            }
-            Ok(Err(NotReady::NotSeeded)) => {
-                self.enter(WorkerState::WaitingForSeed);
-                POLL
+                self.last_activity = Instant::now();
+                Duration::ZERO
             }
             Err(message) => {
                 let kind = self.engine.current.take().map_or("?", |k| k.name());
@@ -305,6 +325,19 @@ impl Worker {
                 self.index
             );
         }
+    }
+
+    /// Checks, at most once per POLL, whether the hospital is seeded; logs the wait once.
+    fn poll_seed(&mut self) -> bool {
+        if self.last_seed_poll.is_some_and(|t| t.elapsed() < POLL) {
+            return false;
+        }
+        self.last_seed_poll = Some(Instant::now());
+        self.seeded = transaction::top_level(|| self.engine.seeded()).unwrap_or(false);
+        if !self.seeded {
+            self.enter(WorkerState::WaitingForSeed);
+        }
+        self.seeded
     }
 
     /// Checks, at most once per POLL, whether the extension exists; logs the wait once.

@@ -21,13 +21,33 @@ pub const LAB_BATCH: usize = 25;
 /// Appointments a `transacao_grande` re-prices.
 pub const LARGE_TRANSACTION_ROWS: i64 = 20_000;
 
-/// A random point of a table's id range, as a subquery on `$1` (a fraction in [0, 1)).
+/// A random point of a table's id range, as a subquery on a parameter (a fraction in [0, 1)),
+/// `$1` unless another is named.
 macro_rules! random_start {
     ($table:literal) => {
+        random_start!($table, "$1")
+    };
+    ($table:literal, $param:literal) => {
         concat!(
-            "(SELECT min(id) + floor($1 * (max(id) - min(id) + 1))::bigint FROM hospital.",
+            "(SELECT min(id) + floor(",
+            $param,
+            " * (max(id) - min(id) + 1))::bigint FROM hospital.",
             $table,
             ")"
+        )
+    };
+}
+
+/// The id of a random row: the first at or after a random point (there always is one, `max(id)`,
+/// unless the table is empty).
+macro_rules! random_id {
+    ($table:literal, $param:literal) => {
+        concat!(
+            "(SELECT id FROM hospital.",
+            $table,
+            " WHERE id >= ",
+            random_start!($table, $param),
+            " ORDER BY id LIMIT 1)"
         )
     };
 }
@@ -41,11 +61,6 @@ const PICK_PACIENTE_LOCKED: &str = concat!(
     "SELECT id, nome FROM hospital.pacientes WHERE id >= ",
     random_start!("pacientes"),
     " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-);
-const PICK_MEDICO: &str = concat!(
-    "SELECT id FROM hospital.medicos WHERE id >= ",
-    random_start!("medicos"),
-    " AND ativo ORDER BY id LIMIT 1"
 );
 const PICK_CONSULTA_VENCIDA: &str = "SELECT id, data FROM hospital.consultas \
      WHERE status = 'agendada' AND data <= now() ORDER BY data LIMIT 1 FOR UPDATE SKIP LOCKED";
@@ -74,22 +89,27 @@ const PICK_VINCULO_VENCIDO: &str = "SELECT id FROM hospital.pacientes_convenios 
 
 const SEEDED: &str = "SELECT EXISTS (SELECT 1 FROM hospital.medicos)";
 const NEXT_PACIENTE_ID: &str = "SELECT nextval('hospital.pacientes_id_seq')";
-const NEXT_CONSULTA_ID: &str = "SELECT nextval('hospital.consultas_id_seq')";
+/// Guarded: the stream never writes into a hospital that has not been seeded (see stream.rs).
 const INSERT_PACIENTE: &str = "INSERT INTO hospital.pacientes \
      (id, nome, nascimento, cpf, sexo, email, telefone, endereco, cidade, uf, cep, data_cadastro) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM hospital.medicos)";
 const UPDATE_PACIENTE: &str =
     "UPDATE hospital.pacientes SET telefone = $2, email = $3, endereco = $4 WHERE id = $1";
-const INSERT_CONSULTA: &str = "INSERT INTO hospital.consultas (id, protocolo, paciente_id, medico_id, data, motivo, status, valor) \
-     VALUES ($7, $1, $2, $3, $4, $5, 'agendada', $6::bigint / 100.0)";
+const INSERT_CONSULTA: &str = concat!(
+    "INSERT INTO hospital.consultas (protocolo, paciente_id, medico_id, data, motivo, status, valor) \
+     SELECT $1, p, m, $2, $3, 'agendada', $4::bigint / 100.0 FROM (SELECT ",
+    random_id!("pacientes", "$5"), " AS p, ", random_id!("medicos", "$6"), " AS m) r WHERE p IS NOT NULL AND m IS NOT NULL"
+);
 const UPDATE_CONSULTA_STATUS: &str =
     "UPDATE hospital.consultas SET status = $2 WHERE id = $1 AND status = 'agendada' AND ($2 = 'cancelada' OR data <= now())";
 const UPDATE_CONSULTA_DATA: &str =
     "UPDATE hospital.consultas SET data = $2 WHERE id = $1 AND status = 'agendada' AND data > now()";
 const DELETE_CONSULTA: &str =
     "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada'";
-const INSERT_EXAME: &str =
-    "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente) VALUES ($1, $2, $3, $4)";
+const INSERT_EXAME: &str = concat!(
+    "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente) SELECT p, $1, $2, $3 FROM (SELECT ",
+    random_id!("pacientes", "$4"), " AS p) r WHERE p IS NOT NULL"
+);
 const UPDATE_EXAME_RESULTADO: &str =
     "UPDATE hospital.exames SET resultado = $2::jsonb, laudo = $3, data_resultado = $4 \
      WHERE id = $1 AND resultado IS NULL AND data <= $4";
@@ -98,8 +118,10 @@ const UPDATE_EXAME_URGENCIA: &str =
 const DELETE_EXAME: &str = "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL";
 const INSERT_EXAMES_LOTE: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
      SELECT $1, t, $3, false, r::jsonb, l, $4 FROM unnest($2::text[], $5::text[], $6::text[]) AS u(t, r, l)";
-const INSERT_INTERNACAO: &str =
-    "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) VALUES ($1, $2, $3, $4)";
+const INSERT_INTERNACAO: &str = concat!(
+    "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) SELECT p, $1, $2, $3 FROM (SELECT ",
+    random_id!("pacientes", "$4"), " AS p) r WHERE p IS NOT NULL"
+);
 const UPDATE_INTERNACAO_ALTA: &str = "UPDATE hospital.internacoes SET data_saida = $2 \
      WHERE id = $1 AND data_saida IS NULL AND data_entrada <= $2";
 const DELETE_VINCULO: &str =
@@ -141,6 +163,17 @@ pub struct Executor {
 
 /// What one operation did: `None` when no eligible row existed (skipped).
 pub type Outcome = Option<RowChanges>;
+
+/// A number that differs between any two appointments of the stream: the clock in microseconds and
+/// the process id. Mixed into the protocol UUID (with 74 random bits) so that a repeatable stream (a
+/// fixed seed) does not repeat the protocols of an earlier run.
+fn unique_token() -> u64 {
+    // SAFETY: reads this process's id.
+    let pid = unsafe { pgrx::pg_sys::MyProcPid } as u64;
+    (Utc::now().timestamp_micros() as u64)
+        .wrapping_mul(1024)
+        .wrapping_add(pid % 1024)
+}
 
 fn one(table: Table, change: Change, rows: usize) -> Outcome {
     (rows > 0).then(|| {
@@ -282,24 +315,21 @@ impl Executor {
         )
     }
 
+    /// Inserts pick their patient (and doctor) inside the INSERT: one statement each.
     fn insert_consulta(
         &mut self,
         client: &mut SpiClient,
         rng: &mut Rng,
         now: DateTime<Utc>,
     ) -> Outcome {
-        let paciente = self.random_paciente(client, rng)?;
-        let (medico,): (i64,) = self.pick_wrapping(client, rng, PICK_MEDICO)?;
-        let (id,): (i64,) = self.pick(client, NEXT_CONSULTA_ID, &[])?;
         let a = datagen::new_appointment(rng, now);
-        let args: [DatumWithOid; 7] = [
-            pgtypes::uuid(datagen::uuid_for_index(rng, id as u64)).into(),
-            paciente.into(),
-            medico.into(),
+        let args: [DatumWithOid; 6] = [
+            pgtypes::uuid(datagen::uuid_for_index(rng, unique_token())).into(),
             pgtypes::timestamptz(a.data).into(),
             a.motivo.into(),
             a.valor_centavos.into(),
-            id.into(),
+            rng.random::<f64>().into(),
+            rng.random::<f64>().into(),
         ];
         one(
             Table::Consultas,
@@ -314,13 +344,12 @@ impl Executor {
         rng: &mut Rng,
         now: DateTime<Utc>,
     ) -> Outcome {
-        let paciente = self.random_paciente(client, rng)?;
         let e = datagen::new_exam(rng, now);
         let args: [DatumWithOid; 4] = [
-            paciente.into(),
             e.tipo_exame.into(),
             pgtypes::timestamptz(e.data).into(),
             e.urgente.into(),
+            rng.random::<f64>().into(),
         ];
         one(
             Table::Exames,
@@ -335,13 +364,12 @@ impl Executor {
         rng: &mut Rng,
         now: DateTime<Utc>,
     ) -> Outcome {
-        let paciente = self.random_paciente(client, rng)?;
         let a = datagen::new_admission(rng, now);
         let args: [DatumWithOid; 4] = [
-            paciente.into(),
             pgtypes::timestamptz(a.data_entrada).into(),
             a.motivo.into(),
             a.quarto.as_str().into(),
+            rng.random::<f64>().into(),
         ];
         one(
             Table::Internacoes,
