@@ -2,7 +2,7 @@
 # alimentador on the official PostgreSQL image: the extension is built with pgrx in a builder stage;
 # the final image is postgres:17-bookworm plus the extension's files (.so, .control, .sql), settings
 # for logical decoding and the stream workers, and a first-start script that creates the extension
-# and seeds the hospital. See docs/docker.md. Every step of the final image is exercised on a host
+# and seeds the hospital. See the Docker section of README.md. Every step of the final image is exercised on a host
 # without Docker by tests/e2e/docker-steps.sh.
 #
 #   docker build -t alimentador .

@@ -13,14 +13,16 @@ CREATE TABLE hospital.pulso (
 COMMENT ON TABLE hospital.pulso IS 'alimentador heartbeat: updated while the stream is idle so replication slots advance';
 INSERT INTO hospital.pulso DEFAULT VALUES;
 
-ALTER TABLE hospital.convenios REPLICA IDENTITY FULL;
-ALTER TABLE hospital.pacientes REPLICA IDENTITY FULL;
-ALTER TABLE hospital.medicos REPLICA IDENTITY FULL;
-ALTER TABLE hospital.pacientes_convenios REPLICA IDENTITY FULL;
-ALTER TABLE hospital.consultas REPLICA IDENTITY FULL;
-ALTER TABLE hospital.exames REPLICA IDENTITY FULL;
-ALTER TABLE hospital.internacoes REPLICA IDENTITY FULL;
-ALTER TABLE hospital.pulso REPLICA IDENTITY FULL;
+-- Update and delete events carry the whole old row (alimentador_replica_identity() switches).
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['convenios', 'pacientes', 'medicos', 'pacientes_convenios', 'consultas', 'exames', 'internacoes', 'pulso'] LOOP
+        EXECUTE format('ALTER TABLE hospital.%I REPLICA IDENTITY FULL', t);
+    END LOOP;
+END
+$$;
 
 -- A publication cannot belong to an extension, so it outlives DROP EXTENSION: reuse it if it is there.
 DO $$

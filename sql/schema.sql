@@ -130,22 +130,18 @@ CREATE INDEX pacientes_convenios_validade_idx ON hospital.pacientes_convenios (v
 CREATE INDEX exames_pendentes_idx     ON hospital.exames (id) WHERE resultado IS NULL;
 CREATE INDEX internacoes_ativas_idx   ON hospital.internacoes (id) WHERE data_saida IS NULL;
 
-CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.convenios
-    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
-CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.pacientes
-    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
-CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.medicos
-    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
-CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.pacientes_convenios
-    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
-CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.consultas
-    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
-CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.exames
-    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
-CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.internacoes
-    FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at();
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['convenios', 'pacientes', 'medicos', 'pacientes_convenios', 'consultas', 'exames', 'internacoes'] LOOP
+        EXECUTE format('CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.%I
+                        FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at()', t);
+    END LOOP;
+END
+$$;
 
--- The lookup rows: SUS and private plans, with valid CNPJ check digits (checked by a unit test).
+-- The lookup rows: SUS and private plans, with valid CNPJ check digits (checked by a #[pg_test]).
 INSERT INTO hospital.convenios (nome, cnpj, tipo, cobertura) VALUES
     ('SUS - Sistema Único de Saúde',     '00394544000185', 'publico',           'nacional'),
     ('Amil Assistência Médica',          '29309127000179', 'medicina de grupo', 'nacional'),

@@ -98,12 +98,14 @@ fn alimentador_stream(
                 0,
             ));
         }
-        run_in_session(
-            slot.as_mut().expect("engine"),
-            &weights,
-            ops as u32,
-            ops_per_transaction as u32,
-        )
+        let engine = slot.as_mut().expect("engine");
+        if !engine.seeded() {
+            errors::not_ready(
+                "the hospital has not been seeded",
+                "Run SELECT alimentador_seed(); first.",
+            );
+        }
+        run_in_session(engine, &weights, ops as u32, ops_per_transaction as u32)
     });
     let rows = OpKind::ALL.iter().filter_map(move |k| {
         let i = *k as usize;
@@ -226,12 +228,12 @@ fn alimentador_changes() -> TableIterator<
             rows.push((t.name().to_string(), c.name().to_string(), n as i64));
         }
     }
+    // The heartbeat row is only ever updated.
     let heartbeats: u64 = shared.workers.iter().map(|s| s.heartbeats).sum();
-    rows.push((
-        "pulso".to_string(),
-        Change::Update.name().to_string(),
-        heartbeats as i64,
-    ));
+    for c in Change::ALL {
+        let n = if c == Change::Update { heartbeats } else { 0 };
+        rows.push(("pulso".to_string(), c.name().to_string(), n as i64));
+    }
     TableIterator::new(rows)
 }
 

@@ -296,6 +296,6 @@ mod tests {
     #[pg_test]
     fn status_lists_no_worker_when_none_is_configured() {
         assert_eq!(count("SELECT count(*) FROM alimentador_status()"), 0);
-        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 22);
+        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 24);
     }
 }
