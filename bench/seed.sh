@@ -12,17 +12,21 @@ new_cluster bench-seed "shared_preload_libraries = 'alimentador'" "alimentador.w
   "shared_buffers = '1GB'" "max_wal_size = '8GB'" "checkpoint_timeout = '30min'"
 q "CREATE EXTENSION alimentador"
 empty() { q "SELECT count(*) FROM alimentador_reset(false)" >/dev/null; q "CHECKPOINT" >/dev/null; }
-seconds() { local s; s=$(date +%s%N); "$@" >/dev/null; echo "scale=4; ($(date +%s%N) - $s) / 1000000000" | bc; }
+# Seconds the server spent on the statements (psql's \timing, summed): no process start-up noise.
+seconds() {
+  psql -X -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -c '\timing on' "$@" 2>/dev/null \
+    | awk '/^Time:/ { ms += $2 } END { printf "%.4f\n", ms / 1000 }'
+}
 rows() { q "SELECT sum(linhas) - 12 FROM alimentador_counts()"; }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 printf '%-6s %10s %14s %14s %14s %14s %7s\n' scale rows "ext s" "ext rows/s" "plain s" "plain rows/s" ratio
 for scale in "${scales[@]}"; do
-  runs=$(awk -v s="$scale" 'BEGIN { print (s <= 10 ? 5 : 1) }')
+  runs=$(awk -v s="$scale" 'BEGIN { print (s <= 10 ? 9 : 1) }')
   ext=(); plain=()
   for _ in $(seq "$runs"); do
-    empty; ext+=("$(seconds q "SELECT count(*) FROM alimentador_seed($scale)")"); n=$(rows)
-    empty; plain+=("$(seconds psql -X -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -v scale="$scale" -f bench/plain_seed.sql)")
+    empty; ext+=("$(seconds -c "SELECT count(*) FROM alimentador_seed($scale)")"); n=$(rows)
+    empty; plain+=("$(seconds -v scale="$scale" -f bench/plain_seed.sql)")
     [ "$(rows)" = "$n" ] || { echo "plain seed made $(rows) rows, extension $n" >&2; exit 1; }
   done
   e=$(printf '%s\n' "${ext[@]}" | median); p=$(printf '%s\n' "${plain[@]}" | median)

@@ -5,9 +5,12 @@
 //! consistent — every reference points at a row it just inserted or at a lookup row, natural keys are
 //! derived from the ids (so they are unique by construction) — so, for a superuser, it skips the
 //! per-row foreign-key re-checks for the duration of the load (`session_replication_role = replica`,
-//! as pg_restore does), then restores the caller's setting.
+//! as pg_restore does), then restores the caller's setting. Into empty tables, the indexes that back
+//! no constraint are built after the load. Rows are generated on a second thread while the previous
+//! chunk is inserted.
 
 use std::collections::HashSet;
+use std::ops::Range;
 
 use chrono::{DateTime, NaiveTime, Utc};
 use pgrx::datum::DatumWithOid;
@@ -21,7 +24,10 @@ use crate::plans::Plans;
 use crate::{errors, pgtypes};
 
 /// Rows per INSERT statement.
-const CHUNK: usize = 10_000;
+const CHUNK: usize = 2_000;
+/// Seeds of at least this many rows into empty tables build their secondary indexes after the load
+/// (below it, dropping and recreating them costs more than it saves).
+const REBUILD_INDEXES_ROWS: usize = 50_000;
 /// Seeds of at least this many rows report progress per table.
 const PROGRESS_ROWS: usize = 100_000;
 /// The largest scale accepted (2 million patients, 13 million rows).
@@ -114,7 +120,12 @@ pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Inserted {
     let seed = seed.map_or_else(crate::stream::Engine::random_seed, |s| s as u64);
     let volumes = Volumes::at_scale(scale);
     let trusted = skip_fk_rechecks();
-    let inserted = Spi::connect_mut(|client| Loader::new(seed, volumes).load(client));
+    let load = || Spi::connect_mut(|client| Loader::new(seed, volumes).load(client));
+    let inserted = if append || volumes.total() < REBUILD_INDEXES_ROWS {
+        load()
+    } else {
+        with_indexes_built_after(load)
+    };
     if let Some(previous) = trusted {
         Spi::run_with_args(
             "SELECT set_config('session_replication_role', $1, true)",
@@ -123,6 +134,28 @@ pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Inserted {
         .expect("restore session_replication_role");
     }
     inserted
+}
+
+const SECONDARY_INDEXES: &str = "SELECT array_agg(format('%I.%I', n.nspname, c.relname)), \
+            array_agg(pg_get_indexdef(i.indexrelid)) \
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = 'hospital' AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid)";
+
+/// Loading empty tables: drops the indexes that back no constraint, loads, and creates them again
+/// from their own definitions — one sorted build per index instead of an insertion per row. All
+/// in the caller's transaction, so an error leaves them as they were.
+fn with_indexes_built_after<R>(load: impl FnOnce() -> R) -> R {
+    let (names, definitions) =
+        Spi::get_two::<Vec<String>, Vec<String>>(SECONDARY_INDEXES).expect("secondary indexes");
+    let (names, definitions) = (names.unwrap_or_default(), definitions.unwrap_or_default());
+    if !names.is_empty() {
+        Spi::run(&format!("DROP INDEX {}", names.join(", "))).expect("drop secondary indexes");
+    }
+    let result = load();
+    for definition in &definitions {
+        Spi::run(definition).expect("create secondary index");
+    }
+    result
 }
 
 /// Seeds and resets wait for each other (until the end of the transaction that ran one).
@@ -258,21 +291,37 @@ impl Loader {
             .map_or_else(Vec::new, |r| r.0)
     }
 
-    /// Inserts `rows` rows of `table` in chunks; `chunk` builds and inserts the rows `from..to`.
-    fn in_chunks(
+    /// Inserts `rows` rows of `table` in chunks. `generate` makes the rows of a range (pure Rust, on a
+    /// second thread, so generation overlaps the previous chunk's INSERT); `insert` binds them as
+    /// arrays and inserts them, in a memory context emptied after each chunk.
+    fn in_chunks<T: Send>(
         &mut self,
         table: Table,
         rows: usize,
-        mut chunk: impl FnMut(&mut Self, std::ops::Range<usize>),
+        mut generate: impl FnMut(Range<usize>) -> T + Send,
+        mut insert: impl FnMut(&mut Self, T),
     ) {
         let mut context = PgMemoryContexts::new("alimentador seed chunk");
-        for from in (0..rows).step_by(CHUNK) {
-            // SAFETY: a chunk's arrays are only used by its own INSERT, so they are freed after it.
-            unsafe {
-                context.switch_to(|_| chunk(self, from..(from + CHUNK).min(rows)));
-                context.reset();
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                for from in (0..rows).step_by(CHUNK) {
+                    if sender
+                        .send(generate(from..(from + CHUNK).min(rows)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+            for chunk in receiver {
+                // SAFETY: a chunk's arrays are only used by its own INSERT, so they are freed after it.
+                unsafe {
+                    context.switch_to(|_| insert(self, chunk));
+                    context.reset();
+                }
             }
-        }
+        });
         self.loaded += rows;
         if self.volumes.total() >= PROGRESS_ROWS {
             notice!(
@@ -287,10 +336,16 @@ impl Loader {
     fn pacientes(&mut self, client: &mut SpiClient, ids: &[i64]) {
         let mut rng = self.rng(Table::Pacientes);
         let anchor = self.anchor;
-        self.in_chunks(Table::Pacientes, ids.len(), |me, range| {
+        let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Patient)> {
+            ids[range]
+                .iter()
+                .map(|&id| (id, datagen::patient(&mut rng, anchor)))
+                .collect()
+        };
+        self.in_chunks(Table::Pacientes, ids.len(), generate, |me, rows| {
             let mut c = PacienteColumns::default();
-            for &id in &ids[range] {
-                c.push(id, datagen::patient(&mut rng, anchor));
+            for (id, p) in rows {
+                c.push(id, p);
             }
             me.plans.affected(client, INSERT_PACIENTES, &c.args());
         });
@@ -298,20 +353,26 @@ impl Loader {
 
     fn medicos(&mut self, client: &mut SpiClient, ids: &[i64]) {
         let mut rng = self.rng(Table::Medicos);
-        self.in_chunks(Table::Medicos, ids.len(), |me, range| {
-            let (mut nome, mut crm, mut esp, mut tel, mut email) =
-                (vec![], vec![], vec![], vec![], vec![]);
-            for &id in &ids[range.clone()] {
-                let d = datagen::doctor(&mut rng);
+        let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Doctor)> {
+            ids[range]
+                .iter()
+                .map(|&id| (id, datagen::doctor(&mut rng)))
+                .collect()
+        };
+        self.in_chunks(Table::Medicos, ids.len(), generate, |me, rows| {
+            let (mut id, mut nome, mut crm, mut esp, mut tel, mut email) =
+                (vec![], vec![], vec![], vec![], vec![], vec![]);
+            for (i, d) in rows {
                 let uf = d.crm.rsplit('-').next().unwrap_or("SP").to_string();
+                id.push(i);
                 nome.push(d.nome);
-                crm.push(datagen::crm_from_index(id as u64, &uf));
+                crm.push(datagen::crm_from_index(i as u64, &uf));
                 esp.push(d.especialidade);
                 tel.push(d.telefone);
                 email.push(d.email);
             }
             let args: [DatumWithOid; 6] = [
-                ids[range].to_vec().into(),
+                id.into(),
                 nome.into(),
                 crm.into(),
                 esp.into(),
@@ -345,10 +406,16 @@ impl Loader {
             }
             i += 1;
         }
-        self.in_chunks(Table::PacientesConvenios, pairs.len(), |me, range| {
+        let linked = pairs.len();
+        let generate = move |range: Range<usize>| -> Vec<((i64, i64), datagen::PlanMembership)> {
+            pairs[range]
+                .iter()
+                .map(|&pair| (pair, datagen::plan_membership(&mut rng, anchor)))
+                .collect()
+        };
+        self.in_chunks(Table::PacientesConvenios, linked, generate, |me, rows| {
             let (mut pac, mut conv, mut cart, mut val) = (vec![], vec![], vec![], vec![]);
-            for &(p, c) in &pairs[range] {
-                let m = datagen::plan_membership(&mut rng, anchor);
+            for ((p, c), m) in rows {
                 pac.push(p);
                 conv.push(c);
                 cart.push(m.numero_carteira);
@@ -357,7 +424,7 @@ impl Loader {
             let args: [DatumWithOid; 4] = [pac.into(), conv.into(), cart.into(), val.into()];
             me.plans.affected(client, INSERT_VINCULOS, &args);
         });
-        pairs.len()
+        linked
     }
 
     fn consultas(
@@ -369,14 +436,25 @@ impl Loader {
     ) {
         let mut rng = self.rng(Table::Consultas);
         let anchor = self.anchor;
-        self.in_chunks(Table::Consultas, ids.len(), |me, range| {
-            let (mut prot, mut pac, mut med, mut data) = (vec![], vec![], vec![], vec![]);
-            let (mut motivo, mut status, mut valor) = (vec![], vec![], vec![]);
-            for &id in &ids[range.clone()] {
-                let a = datagen::seed_appointment(&mut rng, anchor);
-                prot.push(pgtypes::uuid(datagen::uuid_for_index(&mut rng, id as u64)));
-                pac.push(datagen::pick(&mut rng, pacientes));
-                med.push(datagen::pick(&mut rng, medicos));
+        let generate = move |range: Range<usize>| -> Vec<SeedConsulta> {
+            ids[range]
+                .iter()
+                .map(|&id| {
+                    let a = datagen::seed_appointment(&mut rng, anchor);
+                    let protocolo = datagen::uuid_for_index(&mut rng, id as u64);
+                    let paciente = datagen::pick(&mut rng, pacientes);
+                    (id, protocolo, paciente, datagen::pick(&mut rng, medicos), a)
+                })
+                .collect()
+        };
+        self.in_chunks(Table::Consultas, ids.len(), generate, |me, rows| {
+            let (mut id, mut prot, mut pac, mut med) = (vec![], vec![], vec![], vec![]);
+            let (mut data, mut motivo, mut status, mut valor) = (vec![], vec![], vec![], vec![]);
+            for (i, p, pa, m, a) in rows {
+                id.push(i);
+                prot.push(pgtypes::uuid(p));
+                pac.push(pa);
+                med.push(m);
                 data.push(pgtypes::timestamptz(a.data));
                 motivo.push(a.motivo);
                 status.push(a.status.code());
@@ -390,7 +468,7 @@ impl Loader {
                 motivo.into(),
                 status.into(),
                 valor.into(),
-                ids[range].to_vec().into(),
+                id.into(),
             ];
             me.plans.affected(client, INSERT_CONSULTAS, &args);
         });
@@ -399,16 +477,24 @@ impl Loader {
     fn exames(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
         let mut rng = self.rng(Table::Exames);
         let anchor = self.anchor;
-        self.in_chunks(Table::Exames, self.volumes.exames, |me, range| {
+        let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Exam, Option<String>)> {
+            range
+                .map(|_| {
+                    let mut e = datagen::seed_exam(&mut rng, anchor);
+                    let resultado = e.resultado.take().map(|r| r.to_string());
+                    (datagen::pick(&mut rng, pacientes), e, resultado)
+                })
+                .collect()
+        };
+        self.in_chunks(Table::Exames, self.volumes.exames, generate, |me, rows| {
             let (mut pac, mut tipo, mut data, mut urgente) = (vec![], vec![], vec![], vec![]);
             let (mut resultado, mut laudo, mut data_resultado) = (vec![], vec![], vec![]);
-            for _ in range {
-                let e = datagen::seed_exam(&mut rng, anchor);
-                pac.push(datagen::pick(&mut rng, pacientes));
+            for (p, e, r) in rows {
+                pac.push(p);
                 tipo.push(e.tipo_exame);
                 data.push(pgtypes::timestamptz(e.data));
                 urgente.push(e.urgente);
-                resultado.push(e.resultado.map(|r| r.to_string()));
+                resultado.push(r);
                 laudo.push(e.laudo);
                 data_resultado.push(e.data_resultado.map(pgtypes::timestamptz));
             }
@@ -428,28 +514,45 @@ impl Loader {
     fn internacoes(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
         let mut rng = self.rng(Table::Internacoes);
         let anchor = self.anchor;
-        self.in_chunks(Table::Internacoes, self.volumes.internacoes, |me, range| {
-            let (mut pac, mut entrada, mut saida, mut motivo, mut quarto) =
-                (vec![], vec![], vec![], vec![], vec![]);
-            for _ in range {
-                let a = datagen::seed_admission(&mut rng, anchor);
-                pac.push(datagen::pick(&mut rng, pacientes));
-                entrada.push(pgtypes::timestamptz(a.data_entrada));
-                saida.push(a.data_saida.map(pgtypes::timestamptz));
-                motivo.push(a.motivo);
-                quarto.push(a.quarto);
-            }
-            let args: [DatumWithOid; 5] = [
-                pac.into(),
-                entrada.into(),
-                saida.into(),
-                motivo.into(),
-                quarto.into(),
-            ];
-            me.plans.affected(client, INSERT_INTERNACOES, &args);
-        });
+        let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Admission)> {
+            range
+                .map(|_| {
+                    (
+                        datagen::pick(&mut rng, pacientes),
+                        datagen::seed_admission(&mut rng, anchor),
+                    )
+                })
+                .collect()
+        };
+        self.in_chunks(
+            Table::Internacoes,
+            self.volumes.internacoes,
+            generate,
+            |me, rows| {
+                let (mut pac, mut entrada, mut saida, mut motivo, mut quarto) =
+                    (vec![], vec![], vec![], vec![], vec![]);
+                for (p, a) in rows {
+                    pac.push(p);
+                    entrada.push(pgtypes::timestamptz(a.data_entrada));
+                    saida.push(a.data_saida.map(pgtypes::timestamptz));
+                    motivo.push(a.motivo);
+                    quarto.push(a.quarto);
+                }
+                let args: [DatumWithOid; 5] = [
+                    pac.into(),
+                    entrada.into(),
+                    saida.into(),
+                    motivo.into(),
+                    quarto.into(),
+                ];
+                me.plans.affected(client, INSERT_INTERNACOES, &args);
+            },
+        );
     }
 }
+
+/// A generated appointment with its id, protocol UUID, patient and doctor.
+type SeedConsulta = (i64, [u8; 16], i64, i64, datagen::Appointment);
 
 /// The pacientes columns of one chunk, as arrays.
 #[derive(Default)]

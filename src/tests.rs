@@ -64,6 +64,16 @@ mod tests {
         }
     }
 
+    #[pg_test]
+    fn seeding_keeps_every_index() {
+        let indexes = "SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'hospital'";
+        let before = Spi::get_one::<String>(indexes).unwrap();
+        // Scale 5 (67,000 rows) builds the secondary indexes after the load.
+        Spi::run("SELECT * FROM alimentador_reset(true, 5)").unwrap();
+        assert_eq!(Spi::get_one::<String>(indexes).unwrap(), before);
+        assert!(before.unwrap().contains("exames_pendentes_idx"));
+    }
+
     #[pg_test(error = "the hospital schema already has data")]
     fn seeding_twice_is_an_error() {
         seed("0.05");
