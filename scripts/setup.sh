@@ -41,10 +41,11 @@ if [ -z "$(q -d "$DB" "SELECT 1 FROM pg_extension WHERE extname = 'alimentador'"
   log "creating the extension and seeding"
   q -d "$DB" "BEGIN; CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(); COMMIT;" >/dev/null
 else
-  q -d "$DB" "ALTER EXTENSION alimentador UPDATE" >/dev/null
+  q -d "$DB" "ALTER EXTENSION alimentador UPDATE" >/dev/null 2>&1
 fi
+wait_for 60 "SELECT bool_and(estado = 'running') FROM alimentador_status()" t "$DB" || log "the worker is not running yet: see $PGDATA_DIR/server.log"
+sleep 2
 log "the stream is running at $RATE ops/s; rows now:"
-sleep 3
 psql -X -h "$PGDATA_DIR" -p "$PORT" -U postgres -d "$DB" -c "SELECT * FROM alimentador_counts()" \
      -c "SELECT worker, pid, estado, feitas, puladas, falhas, round(ops_por_segundo::numeric, 1) AS ops_s FROM alimentador_status()"
 cat <<MSG

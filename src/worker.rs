@@ -90,7 +90,7 @@ fn wait_for_database(index: usize, database: &str) {
         if first {
             log!("alimentador: waiting for database \"{database}\" to be created (alimentador.database)");
         }
-        if !BackgroundWorker::wait_latch(Some(Duration::from_secs(5))) {
+        if !BackgroundWorker::wait_latch(Some(POLL)) {
             status::worker_stopped(index);
             return;
         }
