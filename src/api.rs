@@ -154,6 +154,7 @@ fn timestamptz(t: pg_sys::TimestampTz) -> Option<TimestampWithTimeZone> {
 
 /// One row per configured worker: state, counters of committed work, current rate, last error.
 #[pg_extern(volatile, parallel_safe)]
+#[allow(clippy::type_complexity)] // pgrx needs the columns spelled out in the signature
 fn alimentador_status() -> TableIterator<
     'static,
     (

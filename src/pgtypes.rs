@@ -12,7 +12,7 @@ pub fn timestamptz(t: DateTime<Utc>) -> TimestampWithTimeZone {
 }
 
 pub fn from_timestamptz(t: TimestampWithTimeZone) -> DateTime<Utc> {
-    let micros = i64::from(pgrx::pg_sys::TimestampTz::from(t)) + PG_EPOCH_UNIX_SECS * 1_000_000;
+    let micros = pgrx::pg_sys::TimestampTz::from(t) + PG_EPOCH_UNIX_SECS * 1_000_000;
     DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default()
 }
 

@@ -256,7 +256,7 @@ impl Weights {
     }
 
     /// The canonical text form, listing every kind (what `alimentador_status()` shows).
-    pub fn to_text(&self) -> String {
+    pub fn to_text(self) -> String {
         OpKind::ALL
             .iter()
             .map(|k| format!("{}={}", k.name(), self.get(*k)))
