@@ -207,6 +207,25 @@ mod tests {
     }
 
     #[pg_test]
+    fn every_kind_runs_as_often_as_its_weight_says() {
+        seed("0.5, 2");
+        let n = 4000.0;
+        let rows = Spi::connect(|client| {
+            let table = client.select("SELECT operacao, feitas + puladas + falhas FROM alimentador_stream(4000, seed => 8)", None, &[])?;
+            table.map(|row| Ok((row.get::<String>(1)?.unwrap(), row.get::<i64>(2)?.unwrap()))).collect::<Result<Vec<_>, pgrx::spi::Error>>()
+        })
+        .unwrap();
+        let weights = crate::operations::Weights::default();
+        for kind in crate::operations::OpKind::ALL {
+            let p = weights.get(*kind) as f64 / weights.total() as f64;
+            let drawn = rows.iter().find(|(name, _)| name == kind.name()).map_or(0, |(_, c)| *c) as f64;
+            // Within 5 standard deviations of the binomial mean (0 for kinds with weight 0).
+            let sigma = (n * p * (1.0 - p)).sqrt();
+            assert!((drawn - n * p).abs() <= 5.0 * sigma, "{kind}: drawn {drawn}, expected {}", n * p);
+        }
+    }
+
+    #[pg_test]
     fn stream_reports_inserts_that_match_the_rows() {
         seed("0.2, 3");
         let before = count("SELECT count(*) FROM hospital.exames");

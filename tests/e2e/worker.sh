@@ -88,6 +88,18 @@ check "workers' counters equal pg_stat_user_tables deltas per table and operatio
 check "some deletes happened" between "$(grep -E 'consultas:delete' <<<"$counted" | cut -d= -f2)" 1 100000000
 check "no failures so far" eq "$(q -d $DB "SELECT sum(falhas) FROM alimentador_status()")" 0
 
+echo "== worker: a failing operation is rolled back and the stream goes on"
+q -d $DB "CREATE FUNCTION recusa() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'leitos lotados'; END \$\$;
+          CREATE TRIGGER recusa BEFORE INSERT ON hospital.internacoes FOR EACH ROW EXECUTE FUNCTION recusa();" >/dev/null
+before_rows=$(q -d $DB "SELECT count(*) FROM hospital.internacoes")
+f1=$(q -d $DB "SELECT sum(falhas) FROM alimentador_status()"); d1=$(done_ops)
+q -d $DB "SELECT alimentador_set_weights(NULL), alimentador_resume()" >/dev/null; sleep 3; q -d $DB "SELECT alimentador_pause()" >/dev/null; sleep 1
+check "failed operations are counted" between $(( $(q -d $DB "SELECT sum(falhas) FROM alimentador_status()") - f1 )) 1 100000000
+check "with their error" contains "$(q -d $DB "SELECT string_agg(ultimo_erro, ' ') FROM alimentador_status()")" "insert_internacao: leitos lotados"
+check "they changed nothing" eq "$(q -d $DB "SELECT count(*) FROM hospital.internacoes")" "$before_rows"
+check "the other operations went on" between $(( $(done_ops) - d1 )) 50 100000000
+q -d $DB "DROP TRIGGER recusa ON hospital.internacoes; DROP FUNCTION recusa(); SELECT alimentador_set_rate(NULL)" >/dev/null
+
 echo "== worker: survives reset, TRUNCATE, kill -9"
 q -d $DB "SELECT alimentador_resume(), alimentador_set_rate(100)" >/dev/null; sleep 2
 q -d $DB "SELECT count(*) FROM alimentador_reset(scale => 0.5)" >/dev/null
