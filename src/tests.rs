@@ -218,10 +218,17 @@ mod tests {
         let weights = crate::operations::Weights::default();
         for kind in crate::operations::OpKind::ALL {
             let p = weights.get(*kind) as f64 / weights.total() as f64;
-            let drawn = rows.iter().find(|(name, _)| name == kind.name()).map_or(0, |(_, c)| *c) as f64;
+            let drawn = rows
+                .iter()
+                .find(|(name, _)| name == kind.name())
+                .map_or(0, |(_, c)| *c) as f64;
             // Within 5 standard deviations of the binomial mean (0 for kinds with weight 0).
             let sigma = (n * p * (1.0 - p)).sqrt();
-            assert!((drawn - n * p).abs() <= 5.0 * sigma, "{kind}: drawn {drawn}, expected {}", n * p);
+            assert!(
+                (drawn - n * p).abs() <= 5.0 * sigma,
+                "{kind}: drawn {drawn}, expected {}",
+                n * p
+            );
         }
     }
 

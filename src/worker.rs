@@ -285,7 +285,9 @@ impl Worker {
                     "alimentador: worker {}: {kind} failed and was rolled back: {message}",
                     self.index
                 );
-                self.extension_ready = false;
+                // Go on at once, unless the failure was the extension going away.
+                self.extension_ready =
+                    transaction::top_level(stream::extension_installed).unwrap_or(false);
                 Duration::ZERO
             }
         }
