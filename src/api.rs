@@ -258,28 +258,20 @@ fn alimentador_settings() -> TableIterator<
         }
         .to_string()
     };
-    let running = match control.run {
-        RunOverride::FollowSetting => settings::ENABLED.get(),
-        RunOverride::Paused => false,
-        RunOverride::Running => true,
-    };
     let rows = vec![
         (
             "enabled".to_string(),
-            running.to_string(),
+            control.enabled().to_string(),
             origin(control.run != RunOverride::FollowSetting),
         ),
         (
             "rate".to_string(),
-            control
-                .rate
-                .unwrap_or_else(|| settings::RATE.get())
-                .to_string(),
+            control.rate().to_string(),
             origin(control.rate.is_some()),
         ),
         (
             "weights".to_string(),
-            control.weights.unwrap_or_else(settings::weights).to_text(),
+            control.weights().to_text(),
             origin(control.weights.is_some()),
         ),
         (

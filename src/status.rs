@@ -166,6 +166,27 @@ pub struct Control {
     pub waiting_logged: bool,
 }
 
+impl Control {
+    /// Whether the stream runs: pause/resume, else `alimentador.enabled`.
+    pub fn enabled(&self) -> bool {
+        match self.run {
+            RunOverride::FollowSetting => crate::settings::ENABLED.get(),
+            RunOverride::Paused => false,
+            RunOverride::Running => true,
+        }
+    }
+
+    /// The total target rate: alimentador_set_rate(), else `alimentador.rate`.
+    pub fn rate(&self) -> f64 {
+        self.rate.unwrap_or_else(|| crate::settings::RATE.get())
+    }
+
+    /// The weights: alimentador_set_weights(), else `alimentador.weights`.
+    pub fn weights(&self) -> Weights {
+        self.weights.unwrap_or_else(crate::settings::weights)
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Shared {
     pub control: Control,

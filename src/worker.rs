@@ -17,7 +17,7 @@ use pgrx::prelude::*;
 
 use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
-use crate::status::{self, RunOverride, WorkerState};
+use crate::status::{self, WorkerState};
 use crate::stream::{self, Engine};
 use crate::{cdc, settings, transaction};
 
@@ -159,17 +159,11 @@ struct Params {
 impl Params {
     fn current() -> Params {
         let control = status::control();
-        let enabled = match control.run {
-            RunOverride::FollowSetting => settings::ENABLED.get(),
-            RunOverride::Paused => false,
-            RunOverride::Running => true,
-        };
-        let total_rate = control.rate.unwrap_or_else(|| settings::RATE.get());
         Params {
-            enabled,
-            rate: total_rate / settings::WORKERS.get().max(1) as f64,
+            enabled: control.enabled(),
+            rate: control.rate() / settings::WORKERS.get().max(1) as f64,
             arrivals: settings::arrivals(),
-            weights: control.weights.unwrap_or_else(settings::weights),
+            weights: control.weights(),
             ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
         }
     }
@@ -331,28 +325,34 @@ impl Worker {
 
     /// Checks, at most once per POLL, whether the hospital is seeded; logs the wait once.
     fn poll_seed(&mut self) -> bool {
-        if self.last_seed_poll.is_some_and(|t| t.elapsed() < POLL) {
-            return false;
-        }
-        self.last_seed_poll = Some(Instant::now());
-        self.seeded = transaction::top_level(|| self.engine.seeded()).unwrap_or(false);
-        if !self.seeded {
-            self.enter(WorkerState::WaitingForSeed);
+        let engine = &mut self.engine;
+        if let Some(seeded) = Self::poll(&mut self.last_seed_poll, || engine.seeded()) {
+            self.seeded = seeded;
+            if !seeded {
+                self.enter(WorkerState::WaitingForSeed);
+            }
         }
         self.seeded
     }
 
     /// Checks, at most once per POLL, whether the extension exists; logs the wait once.
     fn poll_extension(&mut self) -> bool {
-        if self.last_poll.is_some_and(|t| t.elapsed() < POLL) {
-            return false;
-        }
-        self.last_poll = Some(Instant::now());
-        self.extension_ready = transaction::top_level(stream::extension_installed).unwrap_or(false);
-        if !self.extension_ready {
-            self.enter(WorkerState::WaitingForExtension);
+        if let Some(ready) = Self::poll(&mut self.last_poll, stream::extension_installed) {
+            self.extension_ready = ready;
+            if !ready {
+                self.enter(WorkerState::WaitingForExtension);
+            }
         }
         self.extension_ready
+    }
+
+    /// Runs `check` in a transaction unless it ran less than POLL ago (then None); false on error.
+    fn poll(last: &mut Option<Instant>, check: impl FnOnce() -> bool) -> Option<bool> {
+        if last.is_some_and(|t| t.elapsed() < POLL) {
+            return None;
+        }
+        *last = Some(Instant::now());
+        Some(transaction::top_level(check).unwrap_or(false))
     }
 
     /// Records a state change in shared memory, logs waits once each, and marks the stream's start,
