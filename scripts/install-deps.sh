@@ -21,7 +21,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-PG_CONFIG="/usr/lib/postgresql/$PG_MAJOR/bin/pg_config"
+PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
 [ -x "$PG_CONFIG" ] || { echo "alimentador[install-deps]: $PG_CONFIG not found" >&2; exit 1; }
 
 if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then

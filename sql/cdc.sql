@@ -2,6 +2,11 @@
 -- before-images), the publication `alimentador_pub` for Debezium's pgoutput, and the functions that
 -- switch replica identity and explain what a connector needs.
 
+-- Every statement below runs under a pinned search_path: objects that other roles may have created
+-- in the extension's schema (e.g. an operator in public) must never be bound into our constraints,
+-- indexes or functions. The path is restored at the end of the file for pgrx's own statements.
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
 -- One row the workers touch while the stream is idle (alimentador.heartbeat_interval), so that a
 -- connector's replication slot keeps advancing and the server does not retain WAL for it.
 CREATE TABLE hospital.pulso (
@@ -35,7 +40,7 @@ $$;
 ALTER PUBLICATION alimentador_pub SET TABLE hospital.convenios, hospital.pacientes, hospital.medicos,
     hospital.pacientes_convenios, hospital.consultas, hospital.exames, hospital.internacoes, hospital.pulso;
 
-CREATE FUNCTION alimentador_replica_identity(modo text DEFAULT 'full')
+CREATE FUNCTION @extschema@.alimentador_replica_identity(modo text DEFAULT 'full')
 RETURNS TABLE (tabela text, identidade text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -59,10 +64,10 @@ BEGIN
         WHERE n.nspname = 'hospital' AND c.relkind = 'r' ORDER BY 1;
 END
 $$;
-COMMENT ON FUNCTION alimentador_replica_identity(text) IS
+COMMENT ON FUNCTION @extschema@.alimentador_replica_identity(text) IS
     'Switches every hospital table to REPLICA IDENTITY FULL (the default) or DEFAULT';
 
-CREATE FUNCTION alimentador_cdc_check()
+CREATE FUNCTION @extschema@.alimentador_cdc_check()
 RETURNS TABLE (verificacao text, ok boolean, detalhe text, dica text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -122,5 +127,7 @@ checks (verificacao, ok, detalhe, dica) AS (
 )
 SELECT verificacao, ok, detalhe, CASE WHEN ok THEN NULL ELSE dica END FROM checks
 $$;
-COMMENT ON FUNCTION alimentador_cdc_check() IS
+COMMENT ON FUNCTION @extschema@.alimentador_cdc_check() IS
     'One row per CDC prerequisite (wal_level, slots, publication, replica identity, keys, WAL retained, heartbeat)';
+
+SELECT pg_catalog.set_config('search_path', '@extschema@', true);

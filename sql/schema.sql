@@ -5,6 +5,11 @@
 -- The partial indexes named `*_pendentes` / `*_ativas` / `*_agendadas` let the stream pick an eligible
 -- row in O(log n) without scanning (see src/operations.rs).
 
+-- Every statement below runs under a pinned search_path: objects that other roles may have created
+-- in the extension's schema (e.g. an operator in public) must never be bound into our constraints,
+-- indexes or functions. The path is restored at the end of the file for pgrx's own statements.
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
 CREATE SCHEMA hospital;
 COMMENT ON SCHEMA hospital IS 'alimentador: a live Brazilian hospital OLTP database for CDC testing';
 
@@ -173,3 +178,5 @@ SELECT pg_catalog.pg_extension_config_dump('hospital.pacientes_convenios_id_seq'
 SELECT pg_catalog.pg_extension_config_dump('hospital.consultas_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('hospital.exames_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('hospital.internacoes_id_seq', '');
+
+SELECT pg_catalog.set_config('search_path', '@extschema@', true);

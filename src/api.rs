@@ -8,9 +8,10 @@ use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
-use crate::operations::{Change, OpKind, Table, Weights};
+use crate::model::{Change, OpKind, Table, Tally};
+use crate::operations::Weights;
 use crate::seed::{self, Inserted};
-use crate::status::{self, RunOverride, Tally, WorkerSlot};
+use crate::status::{self, RunOverride, WorkerSlot};
 use crate::stream::Engine;
 use crate::{errors, settings, transaction};
 
@@ -22,6 +23,7 @@ fn table_rows(
 
 /// Seeds the hospital: at scale 1 the Python tool's ~13k rows, proportional at other scales.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_seed(
     scale: default!(f64, 1.0),
     seed: default!(Option<i64>, "NULL"),
@@ -32,6 +34,7 @@ fn alimentador_seed(
 
 /// Empties the hospital (identities restarted, lookup convenios kept) and, by default, reseeds it.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_reset(
     reseed: default!(bool, true),
     scale: default!(f64, 1.0),
@@ -42,6 +45,7 @@ fn alimentador_reset(
 
 /// Exact row counts per table.
 #[pg_extern(volatile, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_counts() -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
     TableIterator::new(seed::counts())
 }
@@ -66,6 +70,7 @@ fn parse_weights(text: Option<&str>) -> Weights {
 /// `ops_per_transaction` operations is a subtransaction: one that fails is rolled back and counted,
 /// the rest go on. All of them commit with the caller's transaction.
 #[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_stream(
     ops: i32,
     weights: default!(Option<&str>, "NULL"),
@@ -154,6 +159,7 @@ fn timestamptz(t: pg_sys::TimestampTz) -> Option<TimestampWithTimeZone> {
 
 /// One row per configured worker: state, counters of committed work, current rate, last error.
 #[pg_extern(volatile, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
 #[allow(clippy::type_complexity)] // pgrx needs the columns spelled out in the signature
 fn alimentador_status() -> TableIterator<
     'static,
@@ -208,6 +214,7 @@ fn alimentador_status() -> TableIterator<
 /// Row changes committed by all workers since they started, per table and change, heartbeats
 /// included (pulso): what a CDC consumer must have received from the workers.
 #[pg_extern(volatile, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_changes() -> TableIterator<
     'static,
     (
@@ -240,6 +247,7 @@ fn alimentador_changes() -> TableIterator<
 
 /// The settings the workers use now: postgresql.conf overridden by the run-time controls.
 #[pg_extern(volatile, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_settings() -> TableIterator<
     'static,
     (
@@ -285,6 +293,7 @@ fn alimentador_settings() -> TableIterator<
 
 /// Pauses every worker within a second (overrides alimentador.enabled until resume or restart).
 #[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_pause() -> bool {
     status::require_preloaded();
     status::update_control(|c| c.run = RunOverride::Paused);
@@ -293,6 +302,7 @@ fn alimentador_pause() -> bool {
 
 /// Resumes (or starts, when alimentador.enabled is off) every worker within a second.
 #[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_resume() -> bool {
     status::require_preloaded();
     status::update_control(|c| c.run = RunOverride::Running);
@@ -301,6 +311,7 @@ fn alimentador_resume() -> bool {
 
 /// Sets the total target rate in operations per second (0 = unlimited); NULL returns to alimentador.rate.
 #[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_set_rate(ops_per_second: Option<f64>) -> bool {
     status::require_preloaded();
     if let Some(rate) = ops_per_second {
@@ -317,6 +328,7 @@ fn alimentador_set_rate(ops_per_second: Option<f64>) -> bool {
 
 /// Sets the operation weights (same syntax as alimentador.weights); NULL returns to the setting.
 #[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_set_weights(weights: Option<&str>) -> bool {
     status::require_preloaded();
     let parsed = weights.map(|w| parse_weights(Some(w)));
@@ -326,6 +338,7 @@ fn alimentador_set_weights(weights: Option<&str>) -> bool {
 
 /// The operation kinds, their default weights and what each does.
 #[pg_extern(immutable, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
 fn alimentador_operations() -> TableIterator<
     'static,
     (

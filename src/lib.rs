@@ -5,6 +5,7 @@ mod api;
 mod cdc;
 pub mod datagen;
 mod errors;
+mod model;
 mod operations;
 mod pacing;
 mod pgtypes;

@@ -19,7 +19,7 @@ use pgrx::spi::SpiClient;
 use pgrx::PgMemoryContexts;
 
 use crate::datagen::{self, Rng};
-use crate::operations::Table;
+use crate::model::{Table, Volumes};
 use crate::plans::Plans;
 use crate::{errors, pgtypes};
 
@@ -34,42 +34,6 @@ const PROGRESS_ROWS: usize = 100_000;
 pub const MAX_SCALE: f64 = 1000.0;
 /// The smallest scale that still gives every table a row.
 pub const MIN_SCALE: f64 = 0.005;
-
-/// How many rows each table gets at a scale: the Python tool's volumes at scale 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Volumes {
-    pub pacientes: usize,
-    pub medicos: usize,
-    pub vinculos: usize,
-    pub consultas: usize,
-    pub exames: usize,
-    pub internacoes: usize,
-}
-
-impl Volumes {
-    pub fn at_scale(scale: f64) -> Volumes {
-        let n = |base: f64| ((base * scale).round() as usize).max(1);
-        let pacientes = n(2000.0);
-        Volumes {
-            pacientes,
-            medicos: n(200.0),
-            // A patient holds at most one link per plan.
-            vinculos: n(2500.0).min(pacientes * 12),
-            consultas: n(4000.0),
-            exames: n(3500.0),
-            internacoes: n(1200.0),
-        }
-    }
-
-    pub fn total(&self) -> usize {
-        self.pacientes
-            + self.medicos
-            + self.vinculos
-            + self.consultas
-            + self.exames
-            + self.internacoes
-    }
-}
 
 /// Checks a scale argument; the message says what is accepted.
 pub fn validate_scale(scale: f64) -> Result<(), String> {
@@ -138,8 +102,8 @@ pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Inserted {
 
 const SECONDARY_INDEXES: &str = "SELECT array_agg(format('%I.%I', n.nspname, c.relname)), \
             array_agg(pg_get_indexdef(i.indexrelid)) \
-     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = 'hospital' AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = i.indexrelid)";
+     FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = 'hospital' AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)";
 
 /// Loading empty tables: drops the indexes that back no constraint, loads, and creates them again
 /// from their own definitions — one sorted build per index instead of an insertion per row. All

@@ -11,7 +11,8 @@ use pgrx::shmem::PGRXSharedMemory;
 
 use serde_json::{json, Map, Value};
 
-use crate::operations::{Change, OpKind, RowChanges, Table, Weights};
+use crate::model::{Change, OpKind, RowChanges, Table, Tally};
+use crate::operations::Weights;
 use crate::settings::MAX_WORKERS;
 
 const ERROR_LEN: usize = 240;
@@ -38,28 +39,6 @@ impl WorkerState {
             WorkerState::Running => "running",
             WorkerState::Paused => "paused",
         }
-    }
-}
-
-/// What a batch of operations did, before or after it is committed.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Tally {
-    pub done: [u64; OpKind::COUNT],
-    pub skipped: [u64; OpKind::COUNT],
-    pub rows: RowChanges,
-}
-
-impl Tally {
-    pub fn merge(&mut self, other: &Tally) {
-        for i in 0..OpKind::COUNT {
-            self.done[i] += other.done[i];
-            self.skipped[i] += other.skipped[i];
-        }
-        self.rows.merge(&other.rows);
-    }
-
-    pub fn done_total(&self) -> u64 {
-        self.done.iter().sum()
     }
 }
 

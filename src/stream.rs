@@ -7,9 +7,9 @@ use pgrx::prelude::*;
 use rand::RngExt;
 
 use crate::datagen::{self, Rng};
+use crate::model::{OpKind, Tally};
 use crate::operations::run::Executor;
-use crate::operations::{OpKind, Weights};
-use crate::status::Tally;
+use crate::operations::Weights;
 
 pub struct Engine {
     rng: Rng,
@@ -66,7 +66,7 @@ impl Engine {
 /// Whether the extension's schema exists in this database (checked before the stream runs).
 pub fn extension_installed() -> bool {
     Spi::get_one::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'alimentador') \
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'alimentador') \
          AND to_regclass('hospital.medicos') IS NOT NULL",
     )
     .ok()

@@ -10,7 +10,7 @@ mod tests {
 
     /// A weight list that runs only `kind`.
     fn only(kind: &str) -> String {
-        let zeros: Vec<String> = crate::operations::OpKind::ALL
+        let zeros: Vec<String> = crate::model::OpKind::ALL
             .iter()
             .map(|k| format!("{}=0", k.name()))
             .collect();
@@ -216,7 +216,7 @@ mod tests {
         })
         .unwrap();
         let weights = crate::operations::Weights::default();
-        for kind in crate::operations::OpKind::ALL {
+        for kind in crate::model::OpKind::ALL {
             let p = weights.get(*kind) as f64 / weights.total() as f64;
             let drawn = rows
                 .iter()

@@ -125,14 +125,24 @@ fn database_exists(name: &CString) -> bool {
     }
 }
 
-/// The worker's session settings: its name in pg_stat_activity, and generic plans for its kept
-/// statements (their parameters are random fractions and generated values, so re-planning each
-/// execution for them would only cost time).
+/// The worker's session settings: a pinned search_path, its name in pg_stat_activity, and generic
+/// plans for its kept statements (their parameters are random fractions and generated values, so
+/// re-planning each execution for them would only cost time).
+///
+/// The search_path matters for security: the worker may run as a superuser, and an operator or
+/// function that another role created in a schema on its path (`public`, `"$user"`) would run with
+/// the worker's privileges. With only pg_catalog and pg_temp on the path, and every relation
+/// qualified, no other role's object is ever resolved. The override outranks
+/// `ALTER DATABASE/ROLE … SET search_path`.
 fn configure_session(index: usize) {
+    set(c"search_path", SAFE_SEARCH_PATH);
     let name = CString::new(format!("alimentador worker {index}")).unwrap_or_default();
     set(c"application_name", &name);
     set(c"plan_cache_mode", c"force_generic_plan");
 }
+
+/// The only schemas the workers resolve unqualified names in (functions and operators).
+const SAFE_SEARCH_PATH: &std::ffi::CStr = c"pg_catalog, pg_temp";
 
 fn set(name: &std::ffi::CStr, value: &std::ffi::CStr) {
     // SAFETY: sets a GUC of this backend (an assign hook reports application_name to pg_stat_activity).

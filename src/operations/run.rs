@@ -11,8 +11,8 @@ use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::spi::{SpiClient, SpiTupleTable};
 use rand::RngExt;
 
-use super::{Change, OpKind, RowChanges, Table};
 use crate::datagen::{self, Rng};
+use crate::model::{Change, OpKind, RowChanges, Table};
 use crate::pgtypes;
 use crate::plans::{Plans, Row};
 

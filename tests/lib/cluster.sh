@@ -3,7 +3,9 @@
 # Source it: `. tests/lib/cluster.sh`.
 
 PG_MAJOR="${PG_MAJOR:-15}"
-PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+# PG_CONFIG selects the PostgreSQL installation (default: the system's PostgreSQL $PG_MAJOR).
+PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
+PG_BIN="$("$PG_CONFIG" --bindir)"
 CLUSTERS=()
 
 as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }
