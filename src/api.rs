@@ -8,10 +8,11 @@ use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+use crate::controls::{self, Overrides, RunOverride};
 use crate::model::{Change, OpKind, Table, Tally};
 use crate::operations::Weights;
 use crate::seed::{self, Inserted};
-use crate::status::{self, RunOverride, WorkerSlot};
+use crate::status::{self, WorkerSlot};
 use crate::stream::Engine;
 use crate::{errors, settings, transaction};
 
@@ -140,11 +141,11 @@ fn run_in_session(
         let n = left.min(group);
         left -= n;
         match transaction::sub(|| engine.run_batch(weights, n)) {
-            Ok(done) => tally.merge(&done),
-            Err(message) => {
+            Ok(batch) => tally.merge(&batch.tally),
+            Err(failure) => {
                 let kind = engine.current.take().unwrap_or(OpKind::InsertPaciente);
                 failed[kind as usize] += 1;
-                warning!("alimentador: {kind} failed and was rolled back: {message}");
+                warning!("alimentador: {kind} failed and was rolled back: {failure}");
             }
         }
     }
@@ -172,6 +173,7 @@ fn alimentador_status() -> TableIterator<
         name!(feitas, i64),
         name!(puladas, i64),
         name!(falhas, i64),
+        name!(esperas_por_lock, i64),
         name!(transacoes, i64),
         name!(ultimo_erro, Option<String>),
         name!(ultimo_erro_em, Option<TimestampWithTimeZone>),
@@ -197,6 +199,7 @@ fn alimentador_status() -> TableIterator<
                 s.committed.done_total() as i64,
                 s.committed.skipped.iter().sum::<u64>() as i64,
                 s.failed as i64,
+                s.lock_waits as i64,
                 s.transactions as i64,
                 s.last_error(),
                 timestamptz(s.last_error_at),
@@ -257,56 +260,69 @@ fn alimentador_settings() -> TableIterator<
     ),
 > {
     status::require_preloaded();
-    let control = status::control();
+    let o = status::control().overrides;
     let origin = |overridden: bool| {
         if overridden {
-            "alimentador_set_*/pause/resume"
+            format!("run-time control (kept in {})", controls::FILE_NAME)
         } else {
-            "postgresql.conf"
+            "postgresql.conf".to_string()
         }
-        .to_string()
     };
     let rows = vec![
         (
             "enabled".to_string(),
-            control.enabled().to_string(),
-            origin(control.run != RunOverride::FollowSetting),
+            o.enabled().to_string(),
+            origin(o.run != RunOverride::FollowSetting),
         ),
         (
             "rate".to_string(),
-            control.rate().to_string(),
-            origin(control.rate.is_some()),
+            o.rate().to_string(),
+            origin(o.rate.is_some()),
         ),
         (
             "weights".to_string(),
-            control.weights().to_text(),
-            origin(control.weights.is_some()),
+            o.weights().to_text(),
+            origin(o.weights.is_some()),
         ),
         (
             "workers".to_string(),
             settings::WORKERS.get().to_string(),
             origin(false),
         ),
+        (
+            "lock_timeout".to_string(),
+            format!("{}ms", settings::LOCK_TIMEOUT.get()),
+            origin(false),
+        ),
     ];
     TableIterator::new(rows)
 }
 
-/// Pauses every worker within a second (overrides alimentador.enabled until resume or restart).
+/// Changes the run-time controls, which last across restarts (saved in the data directory).
+fn change(f: impl FnOnce(&mut Overrides)) -> bool {
+    status::require_preloaded();
+    if let Err(e) = status::change_overrides(f) {
+        errors::io_error(
+            format!("could not save the run-time controls, nothing was changed: {e}"),
+            "The server's data directory must be writable by PostgreSQL.",
+        );
+    }
+    true
+}
+
+/// Pauses every worker within a second (overrides alimentador.enabled, also across restarts,
+/// until resume or alimentador_clear_overrides()).
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_pause() -> bool {
-    status::require_preloaded();
-    status::update_control(|c| c.run = RunOverride::Paused);
-    true
+    change(|o| o.run = RunOverride::Paused)
 }
 
 /// Resumes (or starts, when alimentador.enabled is off) every worker within a second.
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_resume() -> bool {
-    status::require_preloaded();
-    status::update_control(|c| c.run = RunOverride::Running);
-    true
+    change(|o| o.run = RunOverride::Running)
 }
 
 /// Sets the total target rate in operations per second (0 = unlimited); NULL returns to alimentador.rate.
@@ -322,8 +338,7 @@ fn alimentador_set_rate(ops_per_second: Option<f64>) -> bool {
             );
         }
     }
-    status::update_control(|c| c.rate = ops_per_second);
-    true
+    change(|o| o.rate = ops_per_second)
 }
 
 /// Sets the operation weights (same syntax as alimentador.weights); NULL returns to the setting.
@@ -332,8 +347,14 @@ fn alimentador_set_rate(ops_per_second: Option<f64>) -> bool {
 fn alimentador_set_weights(weights: Option<&str>) -> bool {
     status::require_preloaded();
     let parsed = weights.map(|w| parse_weights(Some(w)));
-    status::update_control(|c| c.weights = parsed);
-    true
+    change(|o| o.weights = parsed)
+}
+
+/// Drops every run-time control: pause/resume, rate and weights follow postgresql.conf again.
+#[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
+fn alimentador_clear_overrides() -> bool {
+    change(|o| *o = Overrides::NONE)
 }
 
 /// The operation kinds, their default weights and what each does.

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::pgtypes;
 use crate::status::{self, WorkerSlot};
-use crate::transaction;
+use crate::transaction::{self, Failure};
 
 /// The prefix of every marker message.
 pub const MARKER_PREFIX: &str = "alimentador";
@@ -17,21 +17,18 @@ const HEARTBEAT: &str = "UPDATE hospital.pulso SET batida = now(), worker = $1, 
 const EMIT: &str = "SELECT pg_logical_emit_message(true, $1, $2)";
 
 /// Touches hospital.pulso in its own transaction; counted when committed.
-pub fn heartbeat(index: usize) -> Result<(), String> {
-    transaction::top_level(|| {
-        Spi::run_with_args(HEARTBEAT, &[(index as i32).into()]).map_err(|e| e.to_string())
-    })??;
+pub fn heartbeat(index: usize) -> Result<(), Failure> {
+    transaction::top_level(|| Spi::run_with_args(HEARTBEAT, &[(index as i32).into()]))??;
     status::record_heartbeat(index);
     Ok(())
 }
 
 /// Emits a marker with the worker's committed counts, in its own transaction.
-pub fn marker(index: usize, reason: &str) -> Result<(), String> {
+pub fn marker(index: usize, reason: &str) -> Result<(), Failure> {
     let slot = status::slot(index);
     let body = marker_json(index, &slot, reason).to_string();
     transaction::top_level(|| {
         Spi::run_with_args(EMIT, &[MARKER_PREFIX.into(), body.as_str().into()])
-            .map_err(|e| e.to_string())
     })??;
     status::record_marker(index);
     Ok(())

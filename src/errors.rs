@@ -29,3 +29,8 @@ pub fn not_ready(message: &str, hint: &str) -> ! {
         hint,
     )
 }
+
+/// A file could not be read or written: ERRCODE_IO_ERROR.
+pub fn io_error(message: String, hint: &str) -> ! {
+    raise(PgSqlErrorCode::ERRCODE_IO_ERROR, &message, hint)
+}

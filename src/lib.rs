@@ -2,7 +2,9 @@
 //! system for change-data-capture testing. See README.md for the map of modules.
 
 mod api;
+mod backoff;
 mod cdc;
+mod controls;
 pub mod datagen;
 mod errors;
 mod model;

@@ -127,6 +127,7 @@ op_kinds! {
     InsertExamesLote => "insert_exames_lote", 0, "one statement inserts a batch of 25 lab results (one commit LSN)";
     TransacaoGrande => "transacao_grande", 0, "one transaction re-prices 20,000 appointments (above logical_decoding_work_mem)";
     DeletePaciente => "delete_paciente", 0, "a patient is deleted together with all of their rows";
+    InsertPacienteConvenio => "insert_paciente_convenio", 0, "a patient registers a health-plan card (about a quarter already expired, as at a real reception desk)";
 }
 
 impl OpKind {

@@ -24,6 +24,7 @@ pub static SEED: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static HEARTBEAT_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(10);
 pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
+pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static ARRIVALS: GucSetting<ArrivalsSetting> =
     GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
 
@@ -70,6 +71,9 @@ pub fn register(preloading: bool) {
     GucRegistry::define_int_guc(c"alimentador.marker_interval", c"Seconds between verification markers (logical decoding messages) from each worker.",
         c"Markers carry the worker's cumulative committed counts; they are also sent when a worker starts streaming and when it pauses. Default 60s; 0 sends only those. Reloadable.",
         &MARKER_INTERVAL, 0, 86_400, GucContext::Sighup, GucFlags::UNIT_S);
+    GucRegistry::define_int_guc(c"alimentador.lock_timeout", c"How long a worker's statement waits for a lock before the worker rolls back and retries.",
+        c"The worker's lock_timeout: while another session holds a lock the stream needs, the worker shows 'waiting for lock' and still answers pause and terminate. Default 1s. Reloadable.",
+        &LOCK_TIMEOUT, 10, 3_600_000, GucContext::Sighup, GucFlags::UNIT_MS);
     reserve_prefix();
 }
 
@@ -146,7 +150,7 @@ unsafe extern "C-unwind" fn check_weights(
     match Weights::parse(text.as_deref().unwrap_or("")) {
         Ok(_) => true,
         Err(reason) => {
-            let detail = CString::new(reason).unwrap_or_default();
+            let detail = CString::new(reason.to_string()).unwrap_or_default();
             // SAFETY: the detail is copied into PostgreSQL's memory, as GUC_check_errdetail() does.
             unsafe { pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr()) };
             false

@@ -1,6 +1,7 @@
 //! Shared memory: each worker's state and counters, and the run-time controls that SQL functions set
-//! (pause/resume, rate, weights). Observing the stream reads this memory, so it adds no rows and no
-//! CDC events. Counters count committed work only. Available when the library is preloaded.
+//! (pause/resume, rate, weights; see [`crate::controls`]). Observing the stream reads this memory, so
+//! it adds no rows and no CDC events. Counters count committed work only. Available when the library
+//! is preloaded.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -11,8 +12,8 @@ use pgrx::shmem::PGRXSharedMemory;
 
 use serde_json::{json, Map, Value};
 
+use crate::controls::{self, ControlsError, Overrides};
 use crate::model::{Change, OpKind, RowChanges, Table, Tally};
-use crate::operations::Weights;
 use crate::settings::MAX_WORKERS;
 
 const ERROR_LEN: usize = 240;
@@ -23,9 +24,15 @@ pub enum WorkerState {
     Starting,
     WaitingForDatabase,
     WaitingForExtension,
+    WaitingForRole,
+    WaitingForPrivileges,
     WaitingForSeed,
     Running,
     Paused,
+    /// Operations keep failing: the worker backs off (see worker.rs).
+    Failing,
+    /// lock_timeout expired: another session holds a lock the stream needs.
+    WaitingForLock,
 }
 
 impl WorkerState {
@@ -35,9 +42,13 @@ impl WorkerState {
             WorkerState::Starting => "starting",
             WorkerState::WaitingForDatabase => "waiting for database",
             WorkerState::WaitingForExtension => "waiting for extension",
+            WorkerState::WaitingForRole => "waiting for role",
+            WorkerState::WaitingForPrivileges => "waiting for privileges",
             WorkerState::WaitingForSeed => "waiting for seed",
             WorkerState::Running => "running",
             WorkerState::Paused => "paused",
+            WorkerState::Failing => "failing",
+            WorkerState::WaitingForLock => "waiting for lock",
         }
     }
 }
@@ -53,6 +64,8 @@ pub struct WorkerSlot {
     pub committed: Tally,
     pub transactions: u64,
     pub failed: u64,
+    /// Batches rolled back because lock_timeout expired (not failures: retried).
+    pub lock_waits: u64,
     pub ops_per_sec: f64,
     /// Heartbeats (updates of hospital.pulso) committed.
     pub heartbeats: u64,
@@ -76,6 +89,7 @@ impl WorkerSlot {
         },
         transactions: 0,
         failed: 0,
+        lock_waits: 0,
         ops_per_sec: 0.0,
         heartbeats: 0,
         markers: 0,
@@ -125,45 +139,26 @@ impl WorkerSlot {
     }
 }
 
-/// Pause/resume set from SQL, overriding `alimentador.enabled` until the server restarts.
+/// Why a worker could not connect, found by the diagnosis of a restarted worker (see worker.rs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RunOverride {
-    FollowSetting,
-    Paused,
-    Running,
+pub enum ConnectionProblem {
+    DatabaseMissing,
+    RoleMissing,
+    RoleCannotLogIn,
 }
 
-/// Run-time controls, set by SQL functions and read by the workers at every loop.
+/// Run-time controls and what the workers share about connecting.
 #[derive(Clone, Copy, Debug)]
 pub struct Control {
-    pub run: RunOverride,
-    pub rate: Option<f64>,
-    pub weights: Option<Weights>,
-    /// A worker saw the database exist: the next worker start connects to it (see worker.rs).
-    pub database_seen: bool,
-    /// The "waiting for database" line was logged (once for all workers).
-    pub waiting_logged: bool,
-}
-
-impl Control {
-    /// Whether the stream runs: pause/resume, else `alimentador.enabled`.
-    pub fn enabled(&self) -> bool {
-        match self.run {
-            RunOverride::FollowSetting => crate::settings::ENABLED.get(),
-            RunOverride::Paused => false,
-            RunOverride::Running => true,
-        }
-    }
-
-    /// The total target rate: alimentador_set_rate(), else `alimentador.rate`.
-    pub fn rate(&self) -> f64 {
-        self.rate.unwrap_or_else(|| crate::settings::RATE.get())
-    }
-
-    /// The weights: alimentador_set_weights(), else `alimentador.weights`.
-    pub fn weights(&self) -> Weights {
-        self.weights.unwrap_or_else(crate::settings::weights)
-    }
+    /// Set by SQL functions, read by the workers at every loop, saved in a file.
+    pub overrides: Overrides,
+    /// The overrides were read from the file since shared memory was (re)initialised.
+    loaded: bool,
+    /// A worker's connection attempt is under way or failed (FATAL): the next worker start
+    /// diagnoses the database and role instead of connecting blindly (see worker.rs).
+    pub connect_failed: bool,
+    /// The connection problem last logged, so each is logged once for all workers.
+    pub logged_problem: Option<ConnectionProblem>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -179,11 +174,10 @@ impl Default for Shared {
     fn default() -> Self {
         Shared {
             control: Control {
-                run: RunOverride::FollowSetting,
-                rate: None,
-                weights: None,
-                database_seen: true,
-                waiting_logged: false,
+                overrides: Overrides::NONE,
+                loaded: false,
+                connect_failed: false,
+                logged_problem: None,
             },
             workers: [WorkerSlot::EMPTY; MAX_WORKERS as usize],
         }
@@ -219,12 +213,44 @@ pub fn snapshot() -> Shared {
     *SHARED.share()
 }
 
+/// The controls; the saved overrides are read on first use after shared memory was initialised.
 pub fn control() -> Control {
-    SHARED.share().control
+    let control = SHARED.share().control;
+    if control.loaded {
+        return control;
+    }
+    let mut shared = SHARED.exclusive();
+    load_overrides(&mut shared.control);
+    shared.control
 }
 
-pub fn update_control(f: impl FnOnce(&mut Control)) {
+fn load_overrides(control: &mut Control) {
+    if control.loaded {
+        return;
+    }
+    control.loaded = true;
+    match controls::load() {
+        Ok(overrides) => control.overrides = overrides,
+        Err(e) => warning!(
+            "alimentador: the saved run-time controls are ignored, postgresql.conf applies: {e}"
+        ),
+    }
+}
+
+/// Changes what the workers share about connecting.
+pub fn update_connection(f: impl FnOnce(&mut Control)) {
     f(&mut SHARED.exclusive().control)
+}
+
+/// Changes the run-time overrides and saves them. When they cannot be saved nothing changes.
+pub fn change_overrides(f: impl FnOnce(&mut Overrides)) -> Result<Overrides, ControlsError> {
+    let mut shared = SHARED.exclusive();
+    load_overrides(&mut shared.control);
+    let mut next = shared.control.overrides;
+    f(&mut next);
+    controls::save(&next)?;
+    shared.control.overrides = next;
+    Ok(next)
 }
 
 fn with_slot(index: usize, f: impl FnOnce(&mut WorkerSlot)) {
@@ -261,6 +287,13 @@ pub fn record_commit(index: usize, tally: &Tally) {
 pub fn record_failure(index: usize, message: &str) {
     with_slot(index, |s| {
         s.failed += 1;
+        s.set_last_error(message);
+    });
+}
+
+pub fn record_lock_wait(index: usize, message: &str) {
+    with_slot(index, |s| {
+        s.lock_waits += 1;
         s.set_last_error(message);
     });
 }

@@ -43,8 +43,10 @@ impl Engine {
         Spi::connect_mut(|client| self.executor.seeded(client))
     }
 
-    /// Runs `ops` operations drawn from `weights` in the current transaction.
-    pub fn run_batch(&mut self, weights: &Weights, ops: u32) -> Tally {
+    /// Runs `ops` operations drawn from `weights` in the current transaction. When none of them
+    /// found an eligible row, also checks (in the same transaction) whether the hospital was
+    /// emptied: a skip costs an index probe, only an empty hospital makes a worker wait.
+    pub fn run_batch(&mut self, weights: &Weights, ops: u32) -> Batch {
         Spi::connect_mut(|client| {
             let mut tally = Tally::default();
             for _ in 0..ops {
@@ -58,18 +60,40 @@ impl Engine {
                     None => tally.skipped[kind as usize] += 1,
                 }
             }
-            tally
+            let hospital_empty = tally.done_total() == 0 && !self.executor.seeded(client);
+            Batch {
+                tally,
+                hospital_empty,
+            }
         })
     }
 }
 
-/// Whether the extension's schema exists in this database (checked before the stream runs).
-pub fn extension_installed() -> bool {
-    Spi::get_one::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'alimentador') \
-         AND to_regclass('hospital.medicos') IS NOT NULL",
-    )
-    .ok()
-    .flatten()
-    .unwrap_or(false)
+/// What a batch of operations did.
+pub struct Batch {
+    pub tally: Tally,
+    /// Nothing was eligible and the hospital has no doctors: it was emptied (or never seeded).
+    pub hospital_empty: bool,
+}
+
+/// Whether a worker can stream into the database it is connected to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    NoExtension,
+    /// The worker's role lacks these privileges (e.g. "INSERT ON hospital.consultas, …").
+    MissingPrivileges(String),
+}
+
+const READINESS: &str = include_str!("../sql/worker/readiness.sql");
+
+/// Checks the extension and the privileges the stream needs (in the current transaction).
+pub fn readiness() -> Readiness {
+    let (installed, missing) = Spi::get_two::<bool, String>(READINESS)
+        .unwrap_or_else(|e| panic!("checking readiness: {e}"));
+    match (installed, missing) {
+        (Some(true), None) => Readiness::Ready,
+        (Some(true), Some(missing)) => Readiness::MissingPrivileges(missing),
+        _ => Readiness::NoExtension,
+    }
 }

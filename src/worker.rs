@@ -1,13 +1,16 @@
 //! The stream's background workers: registered at server start, each connects to
-//! `alimentador.database`, waits quietly until the database, the extension and the seed are there,
-//! then runs the weighted stream at the configured rate until SIGTERM.
+//! `alimentador.database` as `alimentador.role`, waits quietly until the database, the role, the
+//! extension, the privileges and the seed are there, then runs the weighted stream at the configured
+//! rate. Only the postmaster's shutdown ends a worker for good: a terminated worker
+//! (`pg_terminate_backend`, `DROP DATABASE … WITH (FORCE)`) exits with an error and is restarted.
 //!
-//! Waiting for a database without a restart storm: a worker first tries to connect (one FATAL line if
-//! the database is missing, and the postmaster restarts it). The restarted worker knows, through
-//! shared memory, that the database was missing: it connects to no database, polls the catalog
-//! every few seconds, logs one line, and exits to be restarted as soon as the database appears.
+//! Connecting without a restart storm: a worker first tries to connect. If that fails (FATAL: the
+//! database or the role is missing, or the role cannot log in), the postmaster restarts it, and the
+//! restarted worker knows through shared memory that connecting failed: it connects to no database,
+//! diagnoses the cause from the shared catalogs, logs it once and polls quietly until it is fixed,
+//! then exits to be restarted and connect.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::time::{Duration, Instant};
 
 use pgrx::bgworkers::{
@@ -15,11 +18,13 @@ use pgrx::bgworkers::{
 };
 use pgrx::prelude::*;
 
+use crate::backoff::{Report, Streak};
 use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
-use crate::status::{self, WorkerState};
-use crate::stream::{self, Engine};
-use crate::{cdc, settings, transaction};
+use crate::status::{self, ConnectionProblem, WorkerState};
+use crate::stream::{self, Engine, Readiness};
+use crate::transaction::{self, Failure};
+use crate::{cdc, settings};
 
 /// Seconds the postmaster waits before restarting a worker that exited with an error.
 const RESTART_SECS: u64 = 2;
@@ -27,7 +32,7 @@ const RESTART_SECS: u64 = 2;
 const TICK: Duration = Duration::from_millis(200);
 /// How often the latch is polled while operations run back to back (unlimited rate).
 const LATCH_POLL: Duration = Duration::from_millis(10);
-/// How often readiness (database, extension, seed) is checked while waiting.
+/// How often readiness (database, role, extension, privileges, seed) is checked while waiting.
 const POLL: Duration = Duration::from_secs(1);
 
 /// Registers `alimentador.workers` workers. Called from `_PG_init` while preloading.
@@ -49,46 +54,87 @@ pub fn register() {
 #[unsafe(no_mangle)]
 pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     let index = arg.value();
-    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP | SignalWakeFlags::SIGTERM);
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP);
+    terminate_like_a_backend();
     // SAFETY: MyProcPid is set for every backend.
     status::worker_started(index, unsafe { pg_sys::MyProcPid });
     let database = settings::database();
-    if !status::control().database_seen {
-        wait_for_database(index, &database);
+    let role = settings::role();
+    if status::control().connect_failed {
+        diagnose_connection(index, &database, role.as_deref());
         return;
     }
-    // Cleared until the connection succeeds: if it fails (FATAL), the restarted worker waits quietly.
-    status::update_control(|c| c.database_seen = false);
-    BackgroundWorker::connect_worker_to_spi(Some(&database), settings::role().as_deref());
-    status::update_control(|c| {
-        c.database_seen = true;
-        c.waiting_logged = false;
+    // Set until the connection succeeds: if it fails (FATAL), the restarted worker diagnoses why.
+    status::update_connection(|c| c.connect_failed = true);
+    BackgroundWorker::connect_worker_to_spi(Some(&database), role.as_deref());
+    status::update_connection(|c| {
+        c.connect_failed = false;
+        c.logged_problem = None;
     });
     configure_session(index);
     log!("alimentador: worker {index} connected to database \"{database}\"");
     Worker::new(index).run();
+    // run() returns only when the postmaster died.
     status::worker_stopped(index);
-    log!("alimentador: worker {index} stopped");
 }
 
-fn wait_for_database(index: usize, database: &str) {
-    status::set_state(index, WorkerState::WaitingForDatabase);
+/// SIGTERM gets PostgreSQL's own handler, as in any backend: the next interrupt check — also inside
+/// a lock wait or a long statement — ends the worker with FATAL ("terminating background worker …
+/// due to administrator command"), exit code 1. The postmaster restarts it after RESTART_SECS,
+/// unless it is shutting down.
+fn terminate_like_a_backend() {
+    // SAFETY: installs a signal handler, as BackgroundWorker::attach_signal_handlers does.
+    unsafe {
+        #[cfg(not(feature = "pg18"))]
+        pg_sys::pqsignal(pg_sys::SIGTERM as i32, Some(die));
+        #[cfg(feature = "pg18")]
+        pg_sys::pqsignal_be(pg_sys::SIGTERM as i32, Some(die));
+    }
+}
+
+unsafe extern "C-unwind" {
+    /// PostgreSQL's SIGTERM handler for backends (tcop/postgres.c). pgrx's binding wraps it in a
+    /// Rust function, which cannot be a signal handler, so the symbol is declared here.
+    fn die(signal: std::ffi::c_int);
+}
+
+/// A worker whose predecessor could not connect: connected to no database, it checks the shared
+/// catalogs until the database and the role are usable, logging each problem once for all workers,
+/// then exits so the postmaster restarts it to connect.
+fn diagnose_connection(index: usize, database: &str, role: Option<&str>) {
     BackgroundWorker::connect_worker_to_spi(None, None);
-    let name = CString::new(database).unwrap_or_default();
+    let database_name = CString::new(database).unwrap_or_default();
+    let role_name = role.map(|r| CString::new(r).unwrap_or_default());
     loop {
-        if transaction::top_level(|| database_exists(&name)) == Ok(true) {
-            status::update_control(|c| c.database_seen = true);
-            log!("alimentador: database \"{database}\" exists now; worker {index} restarts to connect to it");
-            // SAFETY: exit code 1 makes the postmaster restart the worker after RESTART_SECS.
-            unsafe { pg_sys::proc_exit(1) };
-        }
-        let mut first = false;
-        status::update_control(|c| {
-            first = !c.waiting_logged;
-            c.waiting_logged = true;
-        });
-        if first {
-            log!("alimentador: waiting for database \"{database}\" to be created (alimentador.database)");
+        let found =
+            transaction::top_level(|| connection_problem(&database_name, role_name.as_deref()));
+        match found {
+            Ok(None) => {
+                status::update_connection(|c| c.connect_failed = false);
+                log!(
+                    "alimentador: worker {index}: database \"{database}\" and role {} are usable now; restarting to connect",
+                    role.map_or("(bootstrap superuser)".to_string(), |r| format!("\"{r}\""))
+                );
+                // SAFETY: exit code 1 makes the postmaster restart the worker after RESTART_SECS.
+                unsafe { pg_sys::proc_exit(1) };
+            }
+            Ok(Some(problem)) => {
+                status::set_state(index, problem_state(problem));
+                let mut first = false;
+                status::update_connection(|c| {
+                    first = c.logged_problem != Some(problem);
+                    c.logged_problem = Some(problem);
+                });
+                if first {
+                    log!("alimentador: {}", describe(problem, database, role));
+                }
+            }
+            Err(failure) => {
+                status::record_failure(index, &failure.message);
+                log!(
+                    "alimentador: worker {index}: checking the database and role failed: {failure}"
+                );
+            }
         }
         if !BackgroundWorker::wait_latch(Some(POLL)) {
             status::worker_stopped(index);
@@ -97,31 +143,87 @@ fn wait_for_database(index: usize, database: &str) {
     }
 }
 
-/// Whether pg_database has a database of this name. A heap scan, as the autovacuum launcher does: a
-/// process connected to no database cannot open pg_database's indexes.
-fn database_exists(name: &CString) -> bool {
+fn problem_state(problem: ConnectionProblem) -> WorkerState {
+    match problem {
+        ConnectionProblem::DatabaseMissing => WorkerState::WaitingForDatabase,
+        ConnectionProblem::RoleMissing | ConnectionProblem::RoleCannotLogIn => {
+            WorkerState::WaitingForRole
+        }
+    }
+}
+
+fn describe(problem: ConnectionProblem, database: &str, role: Option<&str>) -> String {
+    let role = role.unwrap_or_default();
+    match problem {
+        ConnectionProblem::DatabaseMissing => format!(
+            "waiting for database \"{database}\" to be created (alimentador.database)"
+        ),
+        ConnectionProblem::RoleMissing => format!(
+            "waiting for role \"{role}\" (alimentador.role) to be created: CREATE ROLE \"{role}\" LOGIN, or change alimentador.role and restart"
+        ),
+        ConnectionProblem::RoleCannotLogIn => format!(
+            "waiting for role \"{role}\" (alimentador.role) to be allowed to log in: ALTER ROLE \"{role}\" LOGIN"
+        ),
+    }
+}
+
+/// Why connecting would fail, from the shared catalogs (readable without a database).
+fn connection_problem(database: &CStr, role: Option<&CStr>) -> Option<ConnectionProblem> {
+    if !catalog_has(pg_sys::DatabaseRelationId, |tuple| {
+        // SAFETY: a pg_database tuple.
+        let form =
+            unsafe { &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_database>(tuple) };
+        name(&form.datname) == database
+    }) {
+        return Some(ConnectionProblem::DatabaseMissing);
+    }
+    let role = role?;
+    let mut can_log_in = false;
+    let exists = catalog_has(pg_sys::AuthIdRelationId, |tuple| {
+        // SAFETY: a pg_authid tuple.
+        let form = unsafe { &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_authid>(tuple) };
+        let found = name(&form.rolname) == role;
+        if found {
+            can_log_in = form.rolcanlogin;
+        }
+        found
+    });
+    match (exists, can_log_in) {
+        (false, _) => Some(ConnectionProblem::RoleMissing),
+        (true, false) => Some(ConnectionProblem::RoleCannotLogIn),
+        (true, true) => None,
+    }
+}
+
+fn name(n: &pg_sys::NameData) -> &CStr {
+    // SAFETY: a NameData holds a NUL-terminated string.
+    unsafe { CStr::from_ptr(n.data.as_ptr()) }
+}
+
+/// Whether a shared catalog has a tuple matching `found`. A heap scan, as the autovacuum launcher
+/// does: a process connected to no database cannot open the catalogs' indexes.
+fn catalog_has(
+    relation: pg_sys::Oid,
+    mut found: impl FnMut(*mut pg_sys::HeapTupleData) -> bool,
+) -> bool {
     // SAFETY: a catalog heap scan inside a transaction, closed before returning.
     unsafe {
-        let rel = pg_sys::table_open(
-            pg_sys::DatabaseRelationId,
-            pg_sys::AccessShareLock as pg_sys::LOCKMODE,
-        );
+        let rel = pg_sys::table_open(relation, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         let scan = pg_sys::table_beginscan_catalog(rel, 0, std::ptr::null_mut());
-        let mut found = false;
+        let mut any = false;
         loop {
             let tuple = pg_sys::heap_getnext(scan, pg_sys::ScanDirection::ForwardScanDirection);
             if tuple.is_null() {
                 break;
             }
-            let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_database>(tuple);
-            if std::ffi::CStr::from_ptr((*form).datname.data.as_ptr()) == name.as_c_str() {
-                found = true;
+            if found(tuple) {
+                any = true;
                 break;
             }
         }
         pg_sys::table_endscan(scan);
         pg_sys::table_close(rel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-        found
+        any
     }
 }
 
@@ -142,9 +244,9 @@ fn configure_session(index: usize) {
 }
 
 /// The only schemas the workers resolve unqualified names in (functions and operators).
-const SAFE_SEARCH_PATH: &std::ffi::CStr = c"pg_catalog, pg_temp";
+const SAFE_SEARCH_PATH: &CStr = c"pg_catalog, pg_temp";
 
-fn set(name: &std::ffi::CStr, value: &std::ffi::CStr) {
+fn set(name: &CStr, value: &CStr) {
     // SAFETY: sets a GUC of this backend (an assign hook reports application_name to pg_stat_activity).
     unsafe {
         pg_sys::SetConfigOption(
@@ -164,17 +266,19 @@ struct Params {
     arrivals: Arrivals,
     weights: Weights,
     ops_per_transaction: u32,
+    lock_timeout_ms: i32,
 }
 
 impl Params {
     fn current() -> Params {
-        let control = status::control();
+        let overrides = status::control().overrides;
         Params {
-            enabled: control.enabled(),
-            rate: control.rate() / settings::WORKERS.get().max(1) as f64,
+            enabled: overrides.enabled(),
+            rate: overrides.rate() / settings::WORKERS.get().max(1) as f64,
             arrivals: settings::arrivals(),
-            weights: control.weights(),
+            weights: overrides.weights(),
             ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
+            lock_timeout_ms: settings::LOCK_TIMEOUT.get(),
         }
     }
 }
@@ -183,8 +287,9 @@ struct Worker {
     index: usize,
     engine: Engine,
     pacer: Pacer,
-    extension_ready: bool,
-    last_poll: Option<Instant>,
+    /// The extension is installed and the role has every privilege the stream needs.
+    ready: bool,
+    last_ready_poll: Option<Instant>,
     seeded: bool,
     last_seed_poll: Option<Instant>,
     logged_state: Option<WorkerState>,
@@ -193,6 +298,11 @@ struct Worker {
     /// Last commit or heartbeat.
     last_activity: Instant,
     last_marker: Instant,
+    failures: Streak,
+    /// No attempt before this instant (backing off after failures).
+    retry_at: Option<Instant>,
+    /// The lock_timeout set in this session, in milliseconds.
+    lock_timeout_ms: i32,
 }
 
 impl Worker {
@@ -206,8 +316,8 @@ impl Worker {
             index,
             engine: Engine::new(seed, index as u64),
             pacer: Pacer::new(0.0, Arrivals::Uniform, now),
-            extension_ready: false,
-            last_poll: None,
+            ready: false,
+            last_ready_poll: None,
             seeded: false,
             last_seed_poll: None,
             logged_state: None,
@@ -215,6 +325,9 @@ impl Worker {
             window_ops: 0,
             last_activity: now,
             last_marker: now,
+            failures: Streak::default(),
+            retry_at: None,
+            lock_timeout_ms: 0,
         }
     }
 
@@ -223,14 +336,14 @@ impl Worker {
         let mut last_latch = Instant::now();
         loop {
             // Back-to-back operations poll the latch (postmaster death) only every LATCH_POLL;
-            // the SIGTERM flag is checked every turn.
+            // a terminate request is an interrupt, checked every turn (and inside every query).
             if !wait.is_zero() || last_latch.elapsed() >= LATCH_POLL {
                 if !BackgroundWorker::wait_latch(Some(wait)) {
                     return;
                 }
                 last_latch = Instant::now();
-            } else if BackgroundWorker::sigterm_received() {
-                return;
+            } else {
+                pg_sys::check_for_interrupts!();
             }
             if BackgroundWorker::sighup_received() {
                 // SAFETY: the documented way for a background worker to reload postgresql.conf.
@@ -243,7 +356,7 @@ impl Worker {
 
     /// One turn of the loop; returns how long to sleep before the next.
     fn step(&mut self, p: &Params) -> Duration {
-        if !self.extension_ready && !self.poll_extension() {
+        if !self.ready && !self.poll_readiness() {
             return TICK;
         }
         self.heartbeat_if_idle();
@@ -253,6 +366,9 @@ impl Worker {
             return TICK;
         }
         let now = Instant::now();
+        if let Some(at) = self.retry_at.filter(|at| *at > now) {
+            return (at - now).min(TICK);
+        }
         self.pacer.set(p.rate, p.arrivals, now);
         let due_in = self.pacer.wait(now);
         if due_in > Duration::ZERO {
@@ -261,6 +377,7 @@ impl Worker {
         if !self.seeded && !self.poll_seed() {
             return TICK;
         }
+        self.apply_lock_timeout(p.lock_timeout_ms);
         let ops = p.ops_per_transaction;
         let result = transaction::top_level(|| self.engine.run_batch(&p.weights, ops));
         let u = self.engine.uniform01();
@@ -269,31 +386,87 @@ impl Worker {
         // when idle, so pg_stat_user_tables sees the stream's changes.
         unsafe { pg_sys::pgstat_report_stat(false) };
         match result {
-            Ok(tally) if tally.done_total() == 0 => {
-                // Nothing was eligible (an emptied hospital?): check the seed again, and back off.
-                status::record_commit(self.index, &tally);
-                self.seeded = false;
-                TICK
-            }
-            Ok(tally) => {
-                status::record_commit(self.index, &tally);
+            Ok(batch) => {
+                status::record_commit(self.index, &batch.tally);
+                self.succeeded();
+                if batch.hospital_empty {
+                    self.seeded = false;
+                    self.enter(WorkerState::WaitingForSeed);
+                    return TICK;
+                }
                 self.enter(WorkerState::Running);
-                self.window_ops += tally.done_total();
-                self.last_activity = Instant::now();
+                if batch.tally.done_total() > 0 {
+                    self.window_ops += batch.tally.done_total();
+                    self.last_activity = Instant::now();
+                }
                 Duration::ZERO
             }
-            Err(message) => {
+            Err(failure) if failure.is_lock_timeout() => {
+                self.engine.current = None;
+                status::record_lock_wait(self.index, &failure.message);
+                self.enter(WorkerState::WaitingForLock);
+                Duration::ZERO
+            }
+            Err(failure) => {
                 let kind = self.engine.current.take().map_or("?", |k| k.name());
-                status::record_failure(self.index, &format!("{kind}: {message}"));
-                log!(
-                    "alimentador: worker {}: {kind} failed and was rolled back: {message}",
-                    self.index
-                );
-                // Go on at once, unless the failure was the extension going away.
-                self.extension_ready =
-                    transaction::top_level(stream::extension_installed).unwrap_or(false);
+                self.failed(kind, failure);
+                // The extension or a privilege may be gone: check again before the next batch.
+                self.ready = false;
+                self.last_ready_poll = None;
                 Duration::ZERO
             }
+        }
+    }
+
+    fn apply_lock_timeout(&mut self, ms: i32) {
+        if ms != self.lock_timeout_ms {
+            let value = CString::new(format!("{ms}ms")).unwrap_or_default();
+            set(c"lock_timeout", &value);
+            self.lock_timeout_ms = ms;
+        }
+    }
+
+    /// A failed batch or check: counted, reported (in summaries while failures go on), backed off.
+    fn failed(&mut self, what: &str, failure: Failure) {
+        let message = format!("{what}: {failure}");
+        status::record_failure(self.index, &message);
+        let (wait, report) = self.failures.failed(message, Instant::now());
+        self.retry_at = (!wait.is_zero()).then(|| Instant::now() + wait);
+        if let Some(report) = report {
+            self.log_report(report);
+        }
+        if self.failures.failing() {
+            self.enter(WorkerState::Failing);
+        }
+    }
+
+    fn succeeded(&mut self) {
+        self.retry_at = None;
+        if let Some(report) = self.failures.succeeded(Instant::now()) {
+            self.log_report(report);
+        }
+    }
+
+    fn log_report(&self, report: Report) {
+        let index = self.index;
+        match report {
+            Report::Failure { message } => {
+                log!("alimentador: worker {index}: {message} (rolled back)")
+            }
+            Report::Summary {
+                failures,
+                seconds,
+                last,
+            } => log!(
+                "alimentador: worker {index}: {failures} attempts failed and were rolled back in the last {seconds} s; the last: {last}"
+            ),
+            Report::Recovered {
+                in_a_row,
+                unreported,
+                last,
+            } => log!(
+                "alimentador: worker {index}: operations succeed again after {in_a_row} failures in a row ({unreported} not reported yet); the last: {last}"
+            ),
         }
     }
 
@@ -304,12 +477,14 @@ impl Worker {
             return;
         }
         self.last_activity = Instant::now();
-        if let Err(message) = cdc::heartbeat(self.index) {
-            log!(
-                "alimentador: worker {}: heartbeat failed: {message}",
-                self.index
-            );
-        }
+        match cdc::heartbeat(self.index) {
+            // SAFETY: flushes the heartbeat's statistics now: a paused or idle worker would not
+            // flush them otherwise, and pg_stat_user_tables would miss the updates of pulso.
+            Ok(()) => unsafe {
+                pg_sys::pgstat_report_stat(true);
+            },
+            Err(e) => log!("alimentador: worker {}: heartbeat failed: {e}", self.index),
+        };
     }
 
     /// A marker every alimentador.marker_interval while running.
@@ -325,44 +500,59 @@ impl Worker {
 
     fn mark(&mut self, reason: &str) {
         self.last_marker = Instant::now();
-        if let Err(message) = cdc::marker(self.index, reason) {
-            log!(
-                "alimentador: worker {}: marker failed: {message}",
-                self.index
-            );
+        if let Err(e) = cdc::marker(self.index, reason) {
+            log!("alimentador: worker {}: marker failed: {e}", self.index);
         }
     }
 
     /// Checks, at most once per POLL, whether the hospital is seeded; logs the wait once.
     fn poll_seed(&mut self) -> bool {
         let engine = &mut self.engine;
-        if let Some(seeded) = Self::poll(&mut self.last_seed_poll, || engine.seeded()) {
-            self.seeded = seeded;
-            if !seeded {
-                self.enter(WorkerState::WaitingForSeed);
+        match Self::poll(&mut self.last_seed_poll, || engine.seeded()) {
+            None => {}
+            Some(Ok(seeded)) => {
+                self.seeded = seeded;
+                if !seeded {
+                    self.enter(WorkerState::WaitingForSeed);
+                }
             }
+            Some(Err(failure)) => self.failed("checking the seed", failure),
         }
         self.seeded
     }
 
-    /// Checks, at most once per POLL, whether the extension exists; logs the wait once.
-    fn poll_extension(&mut self) -> bool {
-        if let Some(ready) = Self::poll(&mut self.last_poll, stream::extension_installed) {
-            self.extension_ready = ready;
-            if !ready {
-                self.enter(WorkerState::WaitingForExtension);
+    /// Checks, at most once per POLL, whether the extension exists and the role has the
+    /// privileges the stream needs; logs each wait once (with what is missing).
+    fn poll_readiness(&mut self) -> bool {
+        match Self::poll(&mut self.last_ready_poll, stream::readiness) {
+            None => {}
+            Some(Ok(Readiness::Ready)) => self.ready = true,
+            Some(Ok(Readiness::NoExtension)) => self.enter(WorkerState::WaitingForExtension),
+            Some(Ok(Readiness::MissingPrivileges(missing))) => {
+                if self.logged_state != Some(WorkerState::WaitingForPrivileges) {
+                    log!(
+                        "alimentador: worker {} lacks privileges to stream as role \"{}\": {missing} (GRANT them, see the README's Security section)",
+                        self.index,
+                        settings::role().unwrap_or_else(|| "bootstrap superuser".into())
+                    );
+                }
+                self.enter(WorkerState::WaitingForPrivileges);
             }
+            Some(Err(failure)) => self.failed("checking readiness", failure),
         }
-        self.extension_ready
+        self.ready
     }
 
-    /// Runs `check` in a transaction unless it ran less than POLL ago (then None); false on error.
-    fn poll(last: &mut Option<Instant>, check: impl FnOnce() -> bool) -> Option<bool> {
+    /// Runs `check` in a transaction unless it ran less than POLL ago (then None).
+    fn poll<R>(
+        last: &mut Option<Instant>,
+        check: impl FnOnce() -> R,
+    ) -> Option<Result<R, Failure>> {
         if last.is_some_and(|t| t.elapsed() < POLL) {
             return None;
         }
         *last = Some(Instant::now());
-        Some(transaction::top_level(check).unwrap_or(false))
+        Some(transaction::top_level(check))
     }
 
     /// Records a state change in shared memory, logs waits once each, and marks the stream's start,
@@ -373,22 +563,30 @@ impl Worker {
             return;
         }
         self.logged_state = Some(state);
+        use WorkerState::*;
         match (previous, state) {
-            (Some(WorkerState::Paused), WorkerState::Running) => self.mark("retomada"),
-            (_, WorkerState::Running) => self.mark("inicio"),
-            (Some(WorkerState::Running), WorkerState::Paused) => self.mark("pausa"),
+            (Some(Paused), Running) => self.mark("retomada"),
+            (Some(Failing | WaitingForLock), Running) => {}
+            (_, Running) => self.mark("inicio"),
+            (Some(Running | Failing | WaitingForLock), Paused) => self.mark("pausa"),
             _ => {}
         }
         status::set_state(self.index, state);
-        if state != WorkerState::Running {
+        if state != Running {
             // SAFETY: flushes the statistics still pending from the last transactions.
             unsafe { pg_sys::pgstat_report_stat(true) };
         }
-        if matches!(
-            state,
-            WorkerState::WaitingForExtension | WorkerState::WaitingForSeed | WorkerState::Paused
-        ) {
-            log!("alimentador: worker {} is {}", self.index, state.name());
+        match state {
+            WaitingForExtension | WaitingForSeed | Paused | Failing => {
+                log!("alimentador: worker {} is {}", self.index, state.name())
+            }
+            WaitingForLock => log!(
+                "alimentador: worker {} is waiting for lock (alimentador.lock_timeout = {} ms expired; it retries): {}",
+                self.index,
+                self.lock_timeout_ms,
+                status::slot(self.index).last_error().unwrap_or_default()
+            ),
+            _ => {}
         }
     }
 

@@ -4,6 +4,8 @@
 
 pub mod run;
 
+use std::fmt;
+
 use crate::model::OpKind;
 
 /// The largest weight accepted for one kind.
@@ -14,14 +16,68 @@ const PROFILES: &[(&str, &str)] = &[
     ("default", ""),
     (
         "deletes",
-        "delete_consulta=3,delete_paciente_convenio=2,delete_exame=2",
+        "delete_consulta=3,delete_paciente_convenio=2,delete_exame=2,insert_paciente_convenio=2",
     ),
     (
         "cdc-edge",
         "update_exame_urgencia=5,insert_exames_lote=3,transacao_grande=0,delete_paciente=1,\
-         delete_consulta=2,delete_paciente_convenio=1,delete_exame=1",
+         delete_consulta=2,delete_paciente_convenio=1,delete_exame=1,insert_paciente_convenio=1",
     ),
 ];
+
+/// Why a weight list was rejected. Echoed input is shortened, so a 10 kB string is not repeated
+/// back whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WeightsError {
+    NotNameEqualsWeight(String),
+    UnknownOperation(String),
+    BadWeight { kind: OpKind, value: String },
+    UnknownProfile(String),
+    AllZero,
+}
+
+/// Echoed input longer than this is cut, with an ellipsis.
+const ECHO_CHARS: usize = 60;
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(ECHO_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightsError::NotNameEqualsWeight(item) => {
+                write!(f, "\"{}\" is not name=weight", shorten(item))
+            }
+            WeightsError::UnknownOperation(name) => write!(
+                f,
+                "unknown operation \"{}\"; known operations: {}",
+                shorten(name),
+                Weights::known_names()
+            ),
+            WeightsError::BadWeight { kind, value } => write!(
+                f,
+                "weight of {kind} must be a whole number from 0 to {MAX_WEIGHT}, got \"{}\"",
+                shorten(value)
+            ),
+            WeightsError::UnknownProfile(name) => {
+                let names: Vec<&str> = PROFILES.iter().map(|(n, _)| *n).collect();
+                write!(
+                    f,
+                    "unknown profile \"{}\"; profiles: {}",
+                    shorten(name),
+                    names.join(", ")
+                )
+            }
+            WeightsError::AllZero => {
+                f.write_str("at least one operation must have a weight above 0")
+            }
+        }
+    }
+}
 
 /// Relative weights of the operation kinds: how often each is chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,7 +97,7 @@ impl Weights {
     /// Parses a weight list. It starts from the defaults and changes only the kinds it names, so
     /// `delete_consulta=2` turns deletes on and keeps the usual mix. A list may start with a profile
     /// name (`cdc-edge` or `cdc-edge,insert_paciente=0`). Blank means the defaults.
-    pub fn parse(text: &str) -> Result<Weights, String> {
+    pub fn parse(text: &str) -> Result<Weights, WeightsError> {
         let mut weights = Weights::default();
         for (i, item) in text.split(',').map(str::trim).enumerate() {
             if item.is_empty() {
@@ -53,33 +109,31 @@ impl Weights {
             }
             let (name, value) = item
                 .split_once('=')
-                .ok_or_else(|| format!("\"{item}\" is not name=weight"))?;
-            let kind = OpKind::from_name(name.trim()).ok_or_else(|| {
-                format!(
-                    "unknown operation \"{}\"; known operations: {}",
-                    name.trim(),
-                    Self::known_names()
-                )
-            })?;
+                .ok_or_else(|| WeightsError::NotNameEqualsWeight(item.to_string()))?;
+            let kind = OpKind::from_name(name.trim())
+                .ok_or_else(|| WeightsError::UnknownOperation(name.trim().to_string()))?;
             let value: u32 = value
                 .trim()
                 .parse()
                 .ok()
                 .filter(|v| *v <= MAX_WEIGHT)
-                .ok_or_else(|| format!("weight of {kind} must be a whole number from 0 to {MAX_WEIGHT}, got \"{}\"", value.trim()))?;
+                .ok_or_else(|| WeightsError::BadWeight {
+                    kind,
+                    value: value.trim().to_string(),
+                })?;
             weights.0[kind as usize] = value;
         }
         if weights.total() == 0 {
-            return Err("at least one operation must have a weight above 0".into());
+            return Err(WeightsError::AllZero);
         }
         Ok(weights)
     }
 
-    fn profile(name: &str) -> Result<Weights, String> {
-        let (_, list) = PROFILES.iter().find(|(n, _)| *n == name).ok_or_else(|| {
-            let names: Vec<&str> = PROFILES.iter().map(|(n, _)| *n).collect();
-            format!("unknown profile \"{name}\"; profiles: {}", names.join(", "))
-        })?;
+    fn profile(name: &str) -> Result<Weights, WeightsError> {
+        let (_, list) = PROFILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| WeightsError::UnknownProfile(name.to_string()))?;
         Self::parse(list)
     }
 
@@ -155,21 +209,31 @@ mod tests {
 
     #[test]
     fn parse_rejects_bad_lists_with_a_clear_reason() {
-        let e = Weights::parse("insert_cosulta=3").unwrap_err();
+        let e = Weights::parse("insert_cosulta=3").unwrap_err().to_string();
         assert!(e.contains("unknown operation \"insert_cosulta\""), "{e}");
         assert!(e.contains("insert_consulta"), "lists known names: {e}");
         assert!(Weights::parse("insert_consulta=-1")
             .unwrap_err()
+            .to_string()
             .contains("whole number"));
         assert!(Weights::parse("insert_consulta=abc").is_err());
         assert!(Weights::parse("insert_consulta=3,update_exame")
             .unwrap_err()
+            .to_string()
             .contains("name=weight"));
         assert!(Weights::parse("insert_consulta=2000000").is_err());
         let all_zero: Vec<String> = OpKind::ALL.iter().map(|k| format!("{k}=0")).collect();
-        assert!(Weights::parse(&all_zero.join(","))
-            .unwrap_err()
-            .contains("above 0"));
+        assert_eq!(
+            Weights::parse(&all_zero.join(",")).unwrap_err(),
+            WeightsError::AllZero
+        );
+        let long = format!("{}=1", "x".repeat(10_000));
+        let message = Weights::parse(&long).unwrap_err().to_string();
+        assert!(
+            message.len() < 1_000,
+            "echoed input is shortened: {message}"
+        );
+        assert!(message.contains(&format!("\"{}…\"", "x".repeat(ECHO_CHARS))));
     }
 
     #[test]
@@ -177,9 +241,10 @@ mod tests {
         let w = Weights::parse("cdc-edge,insert_paciente=0").unwrap();
         assert_eq!(w.get(OpKind::UpdateExameUrgencia), 5);
         assert_eq!(w.get(OpKind::InsertPaciente), 0);
-        assert!(Weights::parse("nope")
-            .unwrap_err()
-            .contains("unknown profile"));
+        assert!(matches!(
+            Weights::parse("nope"),
+            Err(WeightsError::UnknownProfile(_))
+        ));
         // A profile is only valid first.
         assert!(Weights::parse("insert_paciente=1,cdc-edge").is_err());
     }

@@ -131,6 +131,8 @@ const REAJUSTE_CONSULTAS: &str = "UPDATE hospital.consultas SET valor = round(va
      WHERE id IN (SELECT id FROM hospital.consultas WHERE id >= \
        (SELECT min(id) + floor($1 * greatest(0, max(id) - min(id) + 1 - $2))::bigint FROM hospital.consultas) \
      ORDER BY id LIMIT $2)";
+const INSERT_PACIENTE_CONVENIO: &str =
+    include_str!("../../sql/stream/insert_paciente_convenio.sql");
 /// A patient's rows, children first, so every row deleted is counted (no hidden cascade).
 const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
     (
@@ -277,6 +279,7 @@ impl Executor {
                 one(Table::Consultas, Change::Update, rows)
             }
             OpKind::DeletePaciente => self.delete_paciente(client, rng),
+            OpKind::InsertPacienteConvenio => self.insert_paciente_convenio(client, rng, now),
         }
     }
 
@@ -514,6 +517,28 @@ impl Executor {
             Table::Exames,
             Change::Insert,
             self.affected(client, INSERT_EXAMES_LOTE, &args),
+        )
+    }
+
+    /// Replenishes what delete_paciente_convenio consumes: without it the expired links of the seed
+    /// run out and a long `deletes` run loses part of its mix.
+    fn insert_paciente_convenio(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let m = datagen::plan_membership(rng, now);
+        let args: [DatumWithOid; 4] = [
+            m.numero_carteira.as_str().into(),
+            pgtypes::date(m.validade).into(),
+            rng.random::<f64>().into(),
+            rng.random::<f64>().into(),
+        ];
+        one(
+            Table::PacientesConvenios,
+            Change::Insert,
+            self.affected(client, INSERT_PACIENTE_CONVENIO, &args),
         )
     }
 

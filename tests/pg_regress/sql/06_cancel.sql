@@ -1,0 +1,15 @@
+-- A query cancel (statement_timeout, pg_cancel_backend, Ctrl-C) stops alimentador_stream() like any
+-- statement: the operations run in subtransactions of the caller's statement, so what they did is
+-- rolled back with it, and the session can go on.
+SELECT sum(linhas) AS before FROM alimentador_counts() \gset
+SET statement_timeout = '300ms';
+SELECT count(*) FROM alimentador_stream(1000000, seed => 4);
+RESET statement_timeout;
+SELECT sum(linhas) = :before AS unchanged FROM alimentador_counts();
+-- Inside a transaction block the cancel aborts the transaction, as for any statement.
+BEGIN;
+SET LOCAL statement_timeout = '300ms';
+SELECT count(*) FROM alimentador_stream(1000000, seed => 5);
+ROLLBACK;
+SELECT sum(linhas) = :before AS unchanged FROM alimentador_counts();
+SELECT count(*) AS groups FROM alimentador_stream(20, seed => 6);
