@@ -118,13 +118,17 @@ const UPDATE_EXAME_URGENCIA: &str =
 const DELETE_EXAME: &str = "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL";
 const INSERT_EXAMES_LOTE: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
      SELECT $1, t, $3, false, r::jsonb, l, $4 FROM unnest($2::text[], $5::text[], $6::text[]) AS u(t, r, l)";
-/// Admits the first patient without an active admission from a random point of the id range (through
-/// the primary key and the unique partial index of active admissions). A concurrent admission of the
-/// same patient is a skip (ON CONFLICT on that index), never a failure.
+/// Admits the first patient without an active admission among the 100 from a random point of the id
+/// range (the primary key, then the unique partial index of active admissions per candidate: bounded
+/// work even when nearly everybody is in hospital, which is then a skip). A concurrent admission of
+/// the same patient is a skip too (ON CONFLICT on that index), never a failure.
 const INSERT_INTERNACAO: &str = concat!(
     "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) ",
-    "SELECT p.id, $1, $2, $3 FROM hospital.pacientes p WHERE p.id >= ", random_start!("pacientes", "$4"),
-    " AND NOT EXISTS (SELECT FROM hospital.internacoes i WHERE i.paciente_id = p.id AND i.data_saida IS NULL)",
+    "SELECT p.id, $1, $2, $3 FROM (SELECT id FROM hospital.pacientes WHERE id >= ", random_start!("pacientes", "$4"),
+    " ORDER BY id LIMIT 100) p",
+    // A scalar subquery, not NOT EXISTS: the planner would turn that into a merge anti join reading
+    // the whole index of active admissions; this probes it once per candidate.
+    " WHERE (SELECT count(*) FROM hospital.internacoes i WHERE i.paciente_id = p.id AND i.data_saida IS NULL) = 0",
     " ORDER BY p.id LIMIT 1 ON CONFLICT (paciente_id) WHERE data_saida IS NULL DO NOTHING"
 );
 const UPDATE_INTERNACAO_ALTA: &str = "UPDATE hospital.internacoes SET data_saida = $2 \
