@@ -119,7 +119,7 @@ const EMPTY_HOSPITAL: &str = include_str!("../sql/seed/esvaziar.sql");
 const RECORD_SEED: &str = include_str!("../sql/seed/semeadura.sql");
 const EXTENSION_SCHEMA: &str = include_str!("../sql/seed/esquema_da_extensao.sql");
 const MISSING_PRIVILEGES: &str = include_str!("../sql/seed/faltam_privilegios.sql");
-const OWNS_HOSPITAL: &str = "SELECT bool_and(pg_catalog.pg_has_role(c.relowner, 'USAGE')) FROM pg_catalog.pg_class c WHERE c.relnamespace = 'hospital'::regnamespace";
+const OWNS_HOSPITAL: &str = include_str!("../sql/seed/dono_do_hospital.sql");
 
 /// The extension's schema, quoted (where alimentador_semeadura and alimentador_publish() live).
 fn extension_schema() -> Result<String, SeedError> {
@@ -224,24 +224,16 @@ pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Result<Inserted, See
 /// from their own definitions — one sorted build per index instead of an insertion per row. All
 /// in the caller's transaction, so an error leaves them as they were.
 fn with_indexes_built_after<R>(load: impl FnOnce() -> R) -> Result<R, SeedError> {
-    let failed = query_failed("rebuilding the secondary indexes");
-    let (names, definitions) = match Spi::get_two::<Vec<String>, Vec<String>>(SECONDARY_INDEXES) {
-        Ok(pair) => pair,
-        Err(e) => return Err(failed(e)),
-    };
+    const WHAT: &str = "rebuilding the secondary indexes";
+    let (names, definitions) =
+        Spi::get_two::<Vec<String>, Vec<String>>(SECONDARY_INDEXES).map_err(query_failed(WHAT))?;
     let (names, definitions) = (names.unwrap_or_default(), definitions.unwrap_or_default());
-    let run = |sql: &str| {
-        Spi::run(sql).map_err(|e| SeedError::Query {
-            what: "rebuilding the secondary indexes",
-            reason: e.to_string(),
-        })
-    };
     if !names.is_empty() {
-        run(&format!("DROP INDEX {}", names.join(", ")))?;
+        Spi::run(&format!("DROP INDEX {}", names.join(", "))).map_err(query_failed(WHAT))?;
     }
     let result = load();
     for definition in &definitions {
-        run(definition)?;
+        Spi::run(definition).map_err(query_failed(WHAT))?;
     }
     Ok(result)
 }
