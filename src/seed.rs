@@ -8,6 +8,11 @@
 //! as pg_restore does), then restores the caller's setting. Into empty tables, the indexes that back
 //! no constraint are built after the load. Rows are generated on a second thread while the previous
 //! chunk is inserted.
+//!
+//! Seeds and resets take an advisory lock, then update the one-row table alimentador_semeadura (which
+//! seed made the data) before looking at the hospital, so concurrent seeds never load two data sets
+//! (see sql/seed/semeadura.sql). A role that lacks a right is refused before anything changes
+//! (sql/seed/faltam_privilegios.sql). A seed ends with alimentador_publish().
 
 use std::collections::HashSet;
 use std::ops::Range;

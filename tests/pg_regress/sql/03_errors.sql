@@ -51,6 +51,7 @@ RESET ROLE;
 REVOKE SELECT ON hospital.exames FROM estagiario;
 SET ROLE estagiario;
 SELECT * FROM alimentador_counts();
+\echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP OWNED BY estagiario;
 DROP ROLE estagiario;
