@@ -1,6 +1,7 @@
 -- CDC-ready defaults: a heartbeat table, REPLICA IDENTITY FULL (update and delete events carry
--- before-images), the publication `alimentador_pub` for Debezium's pgoutput, and the functions that
--- switch replica identity and explain what a connector needs.
+-- before-images), the function that creates the publication `alimentador_pub` for Debezium's pgoutput
+-- (called by alimentador_seed()), and the functions that switch replica identity and explain what a
+-- connector needs.
 
 -- Every statement below runs under a pinned search_path: objects that other roles may have created
 -- in the extension's schema (e.g. an operator in public) must never be bound into our constraints,
@@ -29,16 +30,36 @@ BEGIN
 END
 $$;
 
--- A publication cannot belong to an extension, so it outlives DROP EXTENSION: reuse it if it is there.
-DO $$
+-- The publication is not created here: pg_dump dumps publications (they cannot belong to an
+-- extension), so a restore that re-runs CREATE EXTENSION and then CREATE PUBLICATION would fail under
+-- ON_ERROR_STOP / --exit-on-error. alimentador_seed() calls alimentador_publish() instead.
+CREATE FUNCTION @extschema@.alimentador_publish()
+RETURNS TABLE (tabela text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    faltando text;
 BEGIN
+    -- PostgreSQL checks the rights: CREATE on the database, ownership of the tables added.
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'alimentador_pub') THEN
         CREATE PUBLICATION alimentador_pub;
     END IF;
+    SELECT string_agg(format('hospital.%I', c.relname), ', ' ORDER BY c.relname) INTO faltando
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'hospital' AND c.relkind = 'r'
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_tables p
+                      WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' AND p.tablename = c.relname);
+    IF faltando IS NOT NULL THEN
+        EXECUTE 'ALTER PUBLICATION alimentador_pub ADD TABLE ' || faltando;
+    END IF;
+    RETURN QUERY
+        SELECT p.tablename::text FROM pg_catalog.pg_publication_tables p
+        WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' ORDER BY 1;
 END
 $$;
-ALTER PUBLICATION alimentador_pub SET TABLE hospital.convenios, hospital.pacientes, hospital.medicos,
-    hospital.pacientes_convenios, hospital.consultas, hospital.exames, hospital.internacoes, hospital.pulso;
+COMMENT ON FUNCTION @extschema@.alimentador_publish() IS
+    'Creates the publication alimentador_pub if missing and adds every hospital table it lacks; returns the tables it covers';
 
 CREATE FUNCTION @extschema@.alimentador_replica_identity(modo text DEFAULT 'full')
 RETURNS TABLE (tabela text, identidade text)
@@ -48,8 +69,15 @@ AS $$
 DECLARE
     t text;
 BEGIN
+    IF modo IS NULL THEN
+        RAISE EXCEPTION 'modo must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'full: update and delete events carry the whole old row; default: only the primary key.';
+    END IF;
     IF lower(modo) NOT IN ('full', 'default') THEN
-        RAISE EXCEPTION 'replica identity must be full or default, got "%"', modo
+        -- Echo at most 60 characters of what was given.
+        RAISE EXCEPTION 'replica identity must be full or default, got "%"',
+            CASE WHEN length(modo) > 60 THEN left(modo, 60) || '…' ELSE modo END
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'full: update and delete events carry the whole old row; default: only the primary key.';
     END IF;
@@ -99,9 +127,11 @@ checks (verificacao, ok, detalhe, dica) AS (
            'Set max_wal_senders above 0 (restart): each connector streams through one.'
     UNION ALL
     SELECT 'publication', bool_and(published) AND count(*) > 0,
-           coalesce('alimentador_pub lacks ' || string_agg(relname, ', ') FILTER (WHERE NOT published),
-                    'alimentador_pub covers all ' || count(*) || ' hospital tables'),
-           'Add the missing tables: ALTER PUBLICATION alimentador_pub ADD TABLE hospital.<tabela>;'
+           CASE WHEN NOT EXISTS (SELECT FROM pg_publication WHERE pubname = 'alimentador_pub')
+                THEN 'alimentador_pub does not exist'
+                ELSE coalesce('alimentador_pub lacks ' || string_agg(relname, ', ') FILTER (WHERE NOT published),
+                              'alimentador_pub covers all ' || count(*) || ' hospital tables') END,
+           'SELECT alimentador_publish(); creates the publication and adds the missing tables (alimentador_seed() does it too).'
     FROM hospital_tables
     UNION ALL
     SELECT 'replica identity', bool_and(relreplident = 'f' OR (relreplident = 'd' AND has_pk)),

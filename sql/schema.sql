@@ -134,6 +134,9 @@ CREATE INDEX consultas_agendadas_idx  ON hospital.consultas (data) WHERE status 
 CREATE INDEX pacientes_convenios_validade_idx ON hospital.pacientes_convenios (validade);
 CREATE INDEX exames_pendentes_idx     ON hospital.exames (id) WHERE resultado IS NULL;
 CREATE INDEX internacoes_ativas_idx   ON hospital.internacoes (id) WHERE data_saida IS NULL;
+-- A patient is in hospital at most once at a time: the seed never plans two active admissions for one
+-- patient, and the stream admits only patients without one (a concurrent admission is a skip).
+CREATE UNIQUE INDEX internacoes_uma_ativa_idx ON hospital.internacoes (paciente_id) WHERE data_saida IS NULL;
 
 DO $$
 DECLARE
@@ -160,6 +163,25 @@ INSERT INTO hospital.convenios (nome, cnpj, tipo, cobertura) VALUES
     ('Prevent Senior',                   '16513178000176', 'medicina de grupo', 'municipal'),
     ('Golden Cross',                     '07526557000100', 'medicina de grupo', 'regional'),
     ('GEAP Autogestão em Saúde',         '29978814000187', 'autogestao',        'nacional');
+
+-- Which seed made the hospital's data: every alimentador_seed() and alimentador_reset() updates this
+-- single row right after taking its advisory lock and before looking at the hospital. So two seeds
+-- racing each other conflict on this row: under REPEATABLE READ or SERIALIZABLE the second fails with
+-- "could not serialize access due to concurrent update" instead of loading a second data set it could
+-- not see; under READ COMMITTED it sees the first one's rows and stops. Not in schema hospital (so not
+-- in the CDC stream) and not dumped (it describes how rows were generated, not the rows).
+CREATE TABLE @extschema@.alimentador_semeadura (
+    id          int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+    semeado_em  timestamptz,
+    escala      float8,
+    semente     bigint,
+    linhas      bigint,
+    anexada     boolean
+);
+COMMENT ON TABLE @extschema@.alimentador_semeadura IS
+    'alimentador: when, at which scale and with which random seed the hospital was last seeded';
+INSERT INTO @extschema@.alimentador_semeadura DEFAULT VALUES;
+GRANT SELECT ON @extschema@.alimentador_semeadura TO PUBLIC;
 
 -- pg_dump of a seeded database keeps the rows (and the sequences' positions). The twelve lookup rows
 -- are created by this script, so only convenios added later are dumped.

@@ -22,33 +22,45 @@ fn table_rows(
     TableIterator::new(rows.into_iter().map(|(t, n)| (t.name().to_string(), n)))
 }
 
+const SCALE_HINT: &str = "1 loads about 13,000 rows; 100 about 1.3 million.";
+
 /// Seeds the hospital: at scale 1 the Python tool's ~13k rows, proportional at other scales.
+/// Arguments are Options so that a NULL gets our message instead of pgrx's (a function with an
+/// Option argument is not STRICT).
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_seed(
-    scale: default!(f64, 1.0),
+    scale: default!(Option<f64>, 1.0),
     seed: default!(Option<i64>, "NULL"),
-    append: default!(bool, false),
+    append: default!(Option<bool>, false),
 ) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
-    table_rows(seed::seed(scale, seed, append))
+    errors::clean(|| {
+        let scale = errors::required(scale, "scale", SCALE_HINT);
+        let append = errors::required(append, "append", "");
+        table_rows(seed::seed(scale, seed, append).unwrap_or_else(|e| e.raise()))
+    })
 }
 
 /// Empties the hospital (identities restarted, lookup convenios kept) and, by default, reseeds it.
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_reset(
-    reseed: default!(bool, true),
-    scale: default!(f64, 1.0),
+    reseed: default!(Option<bool>, true),
+    scale: default!(Option<f64>, 1.0),
     seed: default!(Option<i64>, "NULL"),
 ) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
-    table_rows(seed::reset(reseed, scale, seed))
+    errors::clean(|| {
+        let reseed = errors::required(reseed, "reseed", "");
+        let scale = errors::required(scale, "scale", SCALE_HINT);
+        table_rows(seed::reset(reseed, scale, seed).unwrap_or_else(|e| e.raise()))
+    })
 }
 
 /// Exact row counts per table.
 #[pg_extern(volatile, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_counts() -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
-    TableIterator::new(seed::counts())
+    errors::clean(|| TableIterator::new(seed::counts().unwrap_or_else(|e| e.raise())))
 }
 
 thread_local! {
@@ -60,6 +72,7 @@ fn parse_weights(text: Option<&str>) -> Weights {
     match text.map(Weights::parse) {
         None => settings::weights(),
         Some(Ok(w)) => w,
+        // The reason quotes the offending part of the user's text, cut short.
         Some(Err(reason)) => errors::invalid_parameter(
             format!("invalid weights: {reason}"),
             "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: default, deletes, cdc-edge.",
@@ -73,10 +86,10 @@ fn parse_weights(text: Option<&str>) -> Weights {
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_stream(
-    ops: i32,
+    ops: Option<i32>,
     weights: default!(Option<&str>, "NULL"),
     seed: default!(Option<i64>, "NULL"),
-    ops_per_transaction: default!(i32, 1),
+    ops_per_transaction: default!(Option<i32>, 1),
 ) -> TableIterator<
     'static,
     (
@@ -86,6 +99,35 @@ fn alimentador_stream(
         name!(falhas, i64),
     ),
 > {
+    errors::clean(|| stream(ops, weights, seed, ops_per_transaction))
+}
+
+type StreamRows = TableIterator<
+    'static,
+    (
+        name!(operacao, String),
+        name!(feitas, i64),
+        name!(puladas, i64),
+        name!(falhas, i64),
+    ),
+>;
+
+fn stream(
+    ops: Option<i32>,
+    weights: Option<&str>,
+    seed: Option<i64>,
+    ops_per_transaction: Option<i32>,
+) -> StreamRows {
+    let ops = errors::required(
+        ops,
+        "ops",
+        "The number of operations to run, 1 to 10000000.",
+    );
+    let ops_per_transaction = errors::required(
+        ops_per_transaction,
+        "ops_per_transaction",
+        "Operations per subtransaction, 1 to 10000.",
+    );
     if !(1..=10_000_000).contains(&ops) {
         errors::invalid_parameter(format!("ops must be from 1 to 10000000, got {ops}"), "");
     }
@@ -104,7 +146,9 @@ fn alimentador_stream(
                 0,
             ));
         }
-        let engine = slot.as_mut().expect("engine");
+        let Some(engine) = slot.as_mut() else {
+            errors::internal("the session's stream engine is missing")
+        };
         if !engine.seeded() {
             errors::not_ready(
                 "the hospital has not been seeded",

@@ -8,6 +8,11 @@
 //! as pg_restore does), then restores the caller's setting. Into empty tables, the indexes that back
 //! no constraint are built after the load. Rows are generated on a second thread while the previous
 //! chunk is inserted.
+//!
+//! Seeds and resets take an advisory lock, then update the one-row table alimentador_semeadura (which
+//! seed made the data) before looking at the hospital, so concurrent seeds never load two data sets
+//! (see sql/seed/semeadura.sql). A role that lacks a right is refused before anything changes
+//! (sql/seed/faltam_privilegios.sql). A seed ends with alimentador_publish().
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -35,163 +40,274 @@ pub const MAX_SCALE: f64 = 1000.0;
 /// The smallest scale that still gives every table a row.
 pub const MIN_SCALE: f64 = 0.005;
 
-/// Checks a scale argument; the message says what is accepted.
-pub fn validate_scale(scale: f64) -> Result<(), String> {
-    if !scale.is_finite() || !(MIN_SCALE..=MAX_SCALE).contains(&scale) {
-        return Err(format!(
-            "scale must be a number from {MIN_SCALE} to {MAX_SCALE}, got {scale}"
-        ));
-    }
-    Ok(())
+/// Why a seed, reset or count did not happen. Nothing was changed when one is raised before loading.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeedError {
+    /// The scale is not a finite number in MIN_SCALE..=MAX_SCALE.
+    Scale(f64),
+    /// The hospital has rows and the caller did not ask to append.
+    AlreadySeeded,
+    /// The current role lacks these rights (one entry each).
+    Privileges { reset: bool, missing: Vec<String> },
+    /// The extension is not installed in this database (the library was called directly).
+    NotInstalled,
+    /// A query of ours failed without an ERROR of its own (an SPI status).
+    Query { what: &'static str, reason: String },
 }
 
-fn check_scale(scale: f64) {
-    if let Err(message) = validate_scale(scale) {
-        errors::invalid_parameter(
-            message,
-            "alimentador_seed(1) loads about 13,000 rows; scale 100 about 1.3 million.",
-        );
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SeedError::Scale(scale) => write!(
+                f,
+                "scale must be a number from {MIN_SCALE} to {MAX_SCALE}, got {scale}"
+            ),
+            SeedError::AlreadySeeded => write!(f, "the hospital schema already has data"),
+            SeedError::Privileges { reset, missing } => write!(
+                f,
+                "permission denied to {} the hospital: the role lacks {}",
+                if *reset { "reset" } else { "seed" },
+                missing.join(", ")
+            ),
+            SeedError::NotInstalled => write!(f, "extension alimentador is not installed"),
+            SeedError::Query { what, reason } => write!(f, "{what} failed: {reason}"),
+        }
     }
+}
+
+impl SeedError {
+    /// Raises this error as a PostgreSQL ERROR with its SQLSTATE and a hint.
+    pub fn raise(&self) -> ! {
+        let message = self.to_string();
+        match self {
+            SeedError::Scale(_) => errors::invalid_parameter(
+                message,
+                "alimentador_seed(1) loads about 13,000 rows; scale 100 about 1.3 million.",
+            ),
+            SeedError::AlreadySeeded => errors::not_ready(
+                &message,
+                "Run SELECT alimentador_reset(); to empty and reseed it, or SELECT alimentador_seed(append => true); to add rows.",
+            ),
+            SeedError::Privileges { .. } => errors::insufficient_privilege(
+                &message,
+                "Run it as the owner of the extension's objects (the role that ran CREATE EXTENSION alimentador) or GRANT the rights listed.",
+            ),
+            SeedError::NotInstalled => {
+                errors::not_ready(&message, "Run CREATE EXTENSION alimentador; first.")
+            }
+            SeedError::Query { .. } => errors::internal(&message),
+        }
+    }
+}
+
+fn query_failed(what: &'static str) -> impl FnOnce(pgrx::spi::SpiError) -> SeedError {
+    move |e| SeedError::Query {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+/// Checks a scale argument; the error says what is accepted.
+pub fn validate_scale(scale: f64) -> Result<(), SeedError> {
+    if !scale.is_finite() || !(MIN_SCALE..=MAX_SCALE).contains(&scale) {
+        return Err(SeedError::Scale(scale));
+    }
+    Ok(())
 }
 
 /// Rows inserted per table, in `Table::ALL` order.
 pub type Inserted = Vec<(Table, i64)>;
 
-const TABLES_WITH_DATA: &str =
-    "SELECT (SELECT count(*) FROM (SELECT 1 FROM hospital.pacientes LIMIT 1) p) \
-     + (SELECT count(*) FROM (SELECT 1 FROM hospital.medicos LIMIT 1) m) \
-     + (SELECT count(*) FROM (SELECT 1 FROM hospital.consultas LIMIT 1) c) \
-     + (SELECT count(*) FROM (SELECT 1 FROM hospital.exames LIMIT 1) e) \
-     + (SELECT count(*) FROM (SELECT 1 FROM hospital.internacoes LIMIT 1) i) \
-     + (SELECT count(*) FROM (SELECT 1 FROM hospital.pacientes_convenios LIMIT 1) v)";
+const TABLES_WITH_DATA: &str = include_str!("../sql/seed/tabelas_com_dados.sql");
+const SECONDARY_INDEXES: &str = include_str!("../sql/seed/indices_secundarios.sql");
+const EMPTY_HOSPITAL: &str = include_str!("../sql/seed/esvaziar.sql");
+const RECORD_SEED: &str = include_str!("../sql/seed/semeadura.sql");
+const EXTENSION_SCHEMA: &str = include_str!("../sql/seed/esquema_da_extensao.sql");
+const MISSING_PRIVILEGES: &str = include_str!("../sql/seed/faltam_privilegios.sql");
+const OWNS_HOSPITAL: &str = include_str!("../sql/seed/dono_do_hospital.sql");
 
-/// Seeds the hospital. Errors (nothing written) on a bad scale or, unless `append`, a non-empty schema.
-pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Inserted {
-    check_scale(scale);
-    serialize();
-    if !append
-        && Spi::get_one::<i64>(TABLES_WITH_DATA)
-            .ok()
-            .flatten()
-            .unwrap_or(0)
-            > 0
-    {
-        errors::not_ready(
-            "the hospital schema already has data",
-            "Run SELECT alimentador_reset(); to empty and reseed it, or SELECT alimentador_seed(append => true); to add rows.",
-        );
+/// The extension's schema, quoted (where alimentador_semeadura and alimentador_publish() live).
+fn extension_schema() -> Result<String, SeedError> {
+    Spi::get_one::<String>(EXTENSION_SCHEMA)
+        .map_err(query_failed("finding the extension's schema"))?
+        .ok_or(SeedError::NotInstalled)
+}
+
+/// Refuses, before anything changes, when the current role lacks a right the seed or reset needs.
+fn check_privileges(reset: bool, schema: &str) -> Result<(), SeedError> {
+    let missing =
+        Spi::get_one_with_args::<Vec<String>>(MISSING_PRIVILEGES, &[reset.into(), schema.into()])
+            .map_err(query_failed("checking privileges"))?;
+    match missing {
+        Some(missing) if !missing.is_empty() => Err(SeedError::Privileges { reset, missing }),
+        _ => Ok(()),
     }
+}
+
+/// What alimentador_semeadura records about a seed.
+struct SeedRecord {
+    scale: f64,
+    seed: i64,
+    rows: Option<i64>,
+    append: bool,
+}
+
+/// Writes alimentador_semeadura: the seed about to run (or, with None, an emptied hospital).
+fn record(schema: &str, seeded: Option<&SeedRecord>) -> Result<(), SeedError> {
+    let sql = RECORD_SEED.replace("@extschema@", schema);
+    let args: [DatumWithOid; 5] = match seeded {
+        Some(r) => [
+            true.into(),
+            r.scale.into(),
+            r.seed.into(),
+            r.rows.into(),
+            r.append.into(),
+        ],
+        None => [
+            false.into(),
+            Option::<f64>::None.into(),
+            Option::<i64>::None.into(),
+            Option::<i64>::None.into(),
+            Option::<bool>::None.into(),
+        ],
+    };
+    Spi::run_with_args(&sql, &args).map_err(query_failed("recording the seed"))
+}
+
+/// Seeds the hospital. Errors (nothing written) on a bad scale, missing rights or, unless `append`,
+/// a non-empty schema. Ends by making sure the publication covers every hospital table.
+pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Result<Inserted, SeedError> {
+    validate_scale(scale)?;
+    let schema = extension_schema()?;
+    check_privileges(false, &schema)?;
+    serialize()?;
     let seed = seed.map_or_else(crate::stream::Engine::random_seed, |s| s as u64);
+    let mut seeded = SeedRecord {
+        scale,
+        seed: seed as i64,
+        rows: None,
+        append,
+    };
+    // Before looking at the hospital: see semeadura.sql.
+    record(&schema, Some(&seeded))?;
+    let with_data = Spi::get_one::<i64>(TABLES_WITH_DATA)
+        .map_err(query_failed("looking for rows"))?
+        .unwrap_or_default();
+    if !append && with_data > 0 {
+        return Err(SeedError::AlreadySeeded);
+    }
     let volumes = Volumes::at_scale(scale);
-    let trusted = skip_fk_rechecks();
+    let rebuild = !append
+        && volumes.total() >= REBUILD_INDEXES_ROWS
+        && Spi::get_one::<bool>(OWNS_HOSPITAL)
+            .map_err(query_failed("checking ownership"))?
+            .unwrap_or(false);
+    let trusted = skip_fk_rechecks()?;
     let load = || Spi::connect_mut(|client| Loader::new(seed, volumes).load(client));
-    let inserted = if append || volumes.total() < REBUILD_INDEXES_ROWS {
-        load()
+    let inserted = if rebuild {
+        with_indexes_built_after(load)?
     } else {
-        with_indexes_built_after(load)
+        load()
     };
     if let Some(previous) = trusted {
         Spi::run_with_args(
-            "SELECT set_config('session_replication_role', $1, true)",
+            "SELECT pg_catalog.set_config('session_replication_role', $1, true)",
             &[previous.as_str().into()],
         )
-        .expect("restore session_replication_role");
+        .map_err(query_failed("restoring session_replication_role"))?;
     }
-    inserted
+    seeded.rows = Some(inserted.iter().map(|(_, n)| n).sum());
+    record(&schema, Some(&seeded))?;
+    Spi::run(&format!(
+        "SELECT count(*) FROM {schema}.alimentador_publish()"
+    ))
+    .map_err(query_failed("publishing the hospital tables"))?;
+    Ok(inserted)
 }
-
-const SECONDARY_INDEXES: &str = "SELECT array_agg(format('%I.%I', n.nspname, c.relname)), \
-            array_agg(pg_get_indexdef(i.indexrelid)) \
-     FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = 'hospital' AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.conindid = i.indexrelid)";
 
 /// Loading empty tables: drops the indexes that back no constraint, loads, and creates them again
 /// from their own definitions — one sorted build per index instead of an insertion per row. All
 /// in the caller's transaction, so an error leaves them as they were.
-fn with_indexes_built_after<R>(load: impl FnOnce() -> R) -> R {
+fn with_indexes_built_after<R>(load: impl FnOnce() -> R) -> Result<R, SeedError> {
+    const WHAT: &str = "rebuilding the secondary indexes";
     let (names, definitions) =
-        Spi::get_two::<Vec<String>, Vec<String>>(SECONDARY_INDEXES).expect("secondary indexes");
+        Spi::get_two::<Vec<String>, Vec<String>>(SECONDARY_INDEXES).map_err(query_failed(WHAT))?;
     let (names, definitions) = (names.unwrap_or_default(), definitions.unwrap_or_default());
     if !names.is_empty() {
-        Spi::run(&format!("DROP INDEX {}", names.join(", "))).expect("drop secondary indexes");
+        Spi::run(&format!("DROP INDEX {}", names.join(", "))).map_err(query_failed(WHAT))?;
     }
     let result = load();
     for definition in &definitions {
-        Spi::run(definition).expect("create secondary index");
+        Spi::run(definition).map_err(query_failed(WHAT))?;
     }
-    result
+    Ok(result)
 }
 
 /// Seeds and resets wait for each other (until the end of the transaction that ran one).
-fn serialize() {
-    Spi::run("SELECT pg_advisory_xact_lock(hashtext('alimentador_seed'))").expect("advisory lock");
+fn serialize() -> Result<(), SeedError> {
+    Spi::run("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('alimentador_seed'))")
+        .map_err(query_failed("waiting for other seeds"))
 }
 
 /// For a superuser, turns off foreign-key triggers for this transaction; returns the value to restore.
-fn skip_fk_rechecks() -> Option<String> {
+fn skip_fk_rechecks() -> Result<Option<String>, SeedError> {
     // SAFETY: reads the current user's superuser flag.
     if !unsafe { pg_sys::superuser() } {
-        return None;
+        return Ok(None);
     }
-    let previous = Spi::get_one::<String>("SELECT current_setting('session_replication_role')")
-        .ok()
-        .flatten()?;
-    Spi::run("SELECT set_config('session_replication_role', 'replica', true)").ok()?;
-    Some(previous)
+    let failed = "skipping foreign-key re-checks";
+    let previous =
+        Spi::get_one::<String>("SELECT pg_catalog.current_setting('session_replication_role')")
+            .map_err(query_failed(failed))?;
+    Spi::run("SELECT pg_catalog.set_config('session_replication_role', 'replica', true)")
+        .map_err(query_failed(failed))?;
+    Ok(previous)
 }
 
 /// Empties every table (identities restarted, the twelve lookup convenios kept) and optionally reseeds.
-pub fn reset(reseed: bool, scale: f64, seed_value: Option<i64>) -> Inserted {
+pub fn reset(reseed: bool, scale: f64, seed_value: Option<i64>) -> Result<Inserted, SeedError> {
     if reseed {
-        check_scale(scale);
+        validate_scale(scale)?;
     }
-    serialize();
-    Spi::run(
-        "TRUNCATE hospital.pacientes_convenios, hospital.consultas, hospital.exames, hospital.internacoes, \
-         hospital.pacientes, hospital.medicos RESTART IDENTITY",
-    )
-    .expect("truncate");
-    Spi::run("DELETE FROM hospital.convenios WHERE id > 12").expect("delete added convenios");
-    Spi::run("SELECT setval('hospital.convenios_id_seq', 12)").expect("restart convenios id");
+    let schema = extension_schema()?;
+    check_privileges(true, &schema)?;
+    if reseed {
+        check_privileges(false, &schema)?;
+    }
+    serialize()?;
+    record(&schema, None)?;
+    Spi::run(EMPTY_HOSPITAL).map_err(query_failed("emptying the hospital"))?;
     if reseed {
         seed(scale, seed_value, false)
     } else {
-        Vec::new()
+        Ok(Vec::new())
     }
 }
 
 /// Exact row counts per table.
-pub fn counts() -> Vec<(String, i64)> {
+pub fn counts() -> Result<Vec<(String, i64)>, SeedError> {
     Table::ALL
         .iter()
         .map(|t| {
             let n = Spi::get_one::<i64>(&format!("SELECT count(*) FROM hospital.{}", t.name()))
-                .ok()
-                .flatten();
-            (t.name().to_string(), n.unwrap_or(0))
+                .map_err(query_failed("counting rows"))?
+                .ok_or(SeedError::Query {
+                    what: "counting rows",
+                    reason: format!("count(*) of {} returned NULL", t.name()),
+                })?;
+            Ok((t.name().to_string(), n))
         })
         .collect()
 }
 
-const INSERT_PACIENTES: &str = "INSERT INTO hospital.pacientes \
-     (id, nome, nascimento, cpf, sexo, email, telefone, endereco, cidade, uf, cep, data_cadastro) \
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[], $7::text[], \
-     $8::text[], $9::text[], $10::text[], $11::text[], $12::date[])";
-const INSERT_MEDICOS: &str = "INSERT INTO hospital.medicos (id, nome, crm, especialidade, telefone, email) \
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])";
-const INSERT_VINCULOS: &str = "INSERT INTO hospital.pacientes_convenios (paciente_id, convenio_id, numero_carteira, validade) \
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[])";
-const INSERT_CONSULTAS: &str = "INSERT INTO hospital.consultas (id, protocolo, paciente_id, medico_id, data, motivo, status, valor) \
-     SELECT id, p, pa, m, d, mo, s, v / 100.0 \
-     FROM unnest($8::bigint[], $1::uuid[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::bigint[]) \
-     AS u(id, p, pa, m, d, mo, s, v)";
-const INSERT_EXAMES: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
-     SELECT pa, t, d, ur, r::jsonb, l, dr \
-     FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::bool[], $5::text[], $6::text[], $7::timestamptz[]) \
-     AS u(pa, t, d, ur, r, l, dr)";
-const INSERT_INTERNACOES: &str = "INSERT INTO hospital.internacoes (paciente_id, data_entrada, data_saida, motivo, quarto) \
-     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[])";
-const ALLOCATE_IDS: &str = "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)";
+const INSERT_PACIENTES: &str = include_str!("../sql/seed/insert_pacientes.sql");
+const INSERT_MEDICOS: &str = include_str!("../sql/seed/insert_medicos.sql");
+const INSERT_VINCULOS: &str = include_str!("../sql/seed/insert_vinculos.sql");
+const INSERT_CONSULTAS: &str = include_str!("../sql/seed/insert_consultas.sql");
+const INSERT_EXAMES: &str = include_str!("../sql/seed/insert_exames.sql");
+const INSERT_INTERNACOES: &str = include_str!("../sql/seed/insert_internacoes.sql");
+const ALLOCATE_IDS: &str =
+    "SELECT array_agg(pg_catalog.nextval($1::regclass)) FROM pg_catalog.generate_series(1, $2)";
 const CONVENIO_IDS: &str = "SELECT array_agg(id ORDER BY id) FROM hospital.convenios";
 
 /// Generates and inserts the rows of one seed.
@@ -234,7 +350,7 @@ impl Loader {
         let consultas = self.allocate(client, Table::Consultas, v.consultas);
         self.consultas(client, &consultas, &pacientes, &medicos);
         self.exames(client, &pacientes);
-        self.internacoes(client, &pacientes);
+        let internacoes = self.internacoes(client, &pacientes);
         vec![
             (Table::Convenios, 0),
             (Table::Pacientes, v.pacientes as i64),
@@ -242,7 +358,7 @@ impl Loader {
             (Table::PacientesConvenios, vinculos as i64),
             (Table::Consultas, v.consultas as i64),
             (Table::Exames, v.exames as i64),
-            (Table::Internacoes, v.internacoes as i64),
+            (Table::Internacoes, internacoes as i64),
         ]
     }
 
@@ -303,7 +419,7 @@ impl Loader {
         let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Patient)> {
             ids[range]
                 .iter()
-                .map(|&id| (id, datagen::patient(&mut rng, anchor)))
+                .map(|&id| (id, datagen::patient(&mut rng, id, anchor)))
                 .collect()
         };
         self.in_chunks(Table::Pacientes, ids.len(), generate, |me, rows| {
@@ -320,17 +436,16 @@ impl Loader {
         let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Doctor)> {
             ids[range]
                 .iter()
-                .map(|&id| (id, datagen::doctor(&mut rng)))
+                .map(|&id| (id, datagen::doctor(&mut rng, id)))
                 .collect()
         };
         self.in_chunks(Table::Medicos, ids.len(), generate, |me, rows| {
             let (mut id, mut nome, mut crm, mut esp, mut tel, mut email) =
                 (vec![], vec![], vec![], vec![], vec![], vec![]);
             for (i, d) in rows {
-                let uf = d.crm.rsplit('-').next().unwrap_or("SP").to_string();
                 id.push(i);
                 nome.push(d.nome);
-                crm.push(datagen::crm_from_index(i as u64, &uf));
+                crm.push(d.crm);
                 esp.push(d.especialidade);
                 tel.push(d.telefone);
                 email.push(d.email);
@@ -422,9 +537,15 @@ impl Loader {
                 data.push(pgtypes::timestamptz(a.data));
                 motivo.push(a.motivo);
                 status.push(a.status.code());
-                valor.push(a.valor_centavos);
+                // Exact decimal text, cast to numeric by the INSERT.
+                valor.push(format!(
+                    "{}.{:02}",
+                    a.valor_centavos / 100,
+                    a.valor_centavos % 100
+                ));
             }
             let args: [DatumWithOid; 8] = [
+                id.into(),
                 prot.into(),
                 pac.into(),
                 med.into(),
@@ -432,7 +553,6 @@ impl Loader {
                 motivo.into(),
                 status.into(),
                 valor.into(),
-                id.into(),
             ];
             me.plans.affected(client, INSERT_CONSULTAS, &args);
         });
@@ -475,19 +595,16 @@ impl Loader {
         });
     }
 
-    fn internacoes(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
+    /// Admissions of this seed's patients, never two overlapping (so never two active) for one
+    /// patient. Returns the rows inserted.
+    fn internacoes(&mut self, client: &mut SpiClient, pacientes: &[i64]) -> usize {
         let mut rng = self.rng(Table::Internacoes);
         let anchor = self.anchor;
+        let mut book = datagen::AdmissionBook::new(pacientes);
         let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Admission)> {
-            range
-                .map(|_| {
-                    (
-                        datagen::pick(&mut rng, pacientes),
-                        datagen::seed_admission(&mut rng, anchor),
-                    )
-                })
-                .collect()
+            range.filter_map(|_| book.admit(&mut rng, anchor)).collect()
         };
+        let mut inserted = 0;
         self.in_chunks(
             Table::Internacoes,
             self.volumes.internacoes,
@@ -509,9 +626,10 @@ impl Loader {
                     motivo.into(),
                     quarto.into(),
                 ];
-                me.plans.affected(client, INSERT_INTERNACOES, &args);
+                inserted += me.plans.affected(client, INSERT_INTERNACOES, &args);
             },
         );
+        inserted
     }
 }
 
@@ -540,7 +658,7 @@ impl PacienteColumns {
         self.id.push(id);
         self.nome.push(p.nome);
         self.nascimento.push(pgtypes::date(p.nascimento));
-        self.cpf.push(datagen::cpf_from_index(id as u64));
+        self.cpf.push(p.cpf);
         self.sexo.push(p.sexo.code());
         self.email.push(p.email);
         self.telefone.push(p.telefone);
@@ -602,7 +720,10 @@ mod tests {
             MIN_SCALE / 2.0,
         ] {
             let e = validate_scale(bad).unwrap_err();
-            assert!(e.contains("scale must be a number from"), "{e}");
+            assert!(matches!(e, SeedError::Scale(_)), "{e}");
+            assert!(e
+                .to_string()
+                .starts_with("scale must be a number from 0.005 to 1000, got"));
         }
     }
 }

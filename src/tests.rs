@@ -191,6 +191,96 @@ mod tests {
         assert!(cnpjs.iter().all(|c| datagen::is_valid_cnpj(c)), "{cnpjs:?}");
     }
 
+    const ADMITTED_TWICE: &str =
+        "SELECT count(*) FROM (SELECT paciente_id FROM hospital.internacoes \
+         WHERE data_saida IS NULL GROUP BY 1 HAVING count(*) > 1) t";
+
+    #[pg_test]
+    fn a_patient_has_at_most_one_active_admission() {
+        seed("1, 9");
+        assert_eq!(count(ADMITTED_TWICE), 0, "after the seed");
+        let overlapping = count(
+            "SELECT count(*) FROM hospital.internacoes a JOIN hospital.internacoes b \
+             ON a.paciente_id = b.paciente_id AND a.id < b.id \
+             AND tstzrange(a.data_entrada, a.data_saida) && tstzrange(b.data_entrada, b.data_saida)",
+        );
+        assert_eq!(overlapping, 0, "overlapping stays after the seed");
+        let failed = count("SELECT sum(falhas)::bigint FROM alimentador_stream(5000, seed => 3)");
+        assert_eq!(failed, 0);
+        let admitted = count(
+            "SELECT feitas FROM alimentador_stream(500, 'insert_internacao=50', seed => 4) \
+             WHERE operacao = 'insert_internacao'",
+        );
+        assert!(admitted > 0, "the stream still admits patients");
+        assert_eq!(count(ADMITTED_TWICE), 0, "after the stream");
+    }
+
+    #[pg_test(
+        error = "duplicate key value violates unique constraint \"internacoes_uma_ativa_idx\""
+    )]
+    fn a_second_active_admission_is_rejected() {
+        seed("0.05, 1");
+        Spi::run(
+            "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) \
+             SELECT paciente_id, now(), 'teste', 'Quarto 1' FROM hospital.internacoes WHERE data_saida IS NULL LIMIT 1",
+        )
+        .unwrap();
+    }
+
+    #[pg_test]
+    fn the_seed_records_itself_and_publishes_the_hospital() {
+        assert_eq!(
+            count("SELECT count(*) FROM pg_publication WHERE pubname = 'alimentador_pub'"),
+            0,
+            "CREATE EXTENSION makes no publication"
+        );
+        seed("0.05, 77");
+        let (semente, linhas) = Spi::get_two::<i64, i64>(
+            "SELECT semente, linhas FROM alimentador_semeadura WHERE semeado_em IS NOT NULL AND NOT anexada",
+        )
+        .unwrap();
+        assert_eq!((semente, linhas), (Some(77), Some(count("SELECT sum(linhas)::bigint FROM alimentador_counts() WHERE tabela <> 'convenios'"))));
+        assert_eq!(
+            count("SELECT count(*) FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND schemaname = 'hospital'"),
+            count("SELECT count(*) FROM pg_tables WHERE schemaname = 'hospital'")
+        );
+    }
+
+    #[pg_test(error = "ops must not be NULL")]
+    fn null_ops_is_named() {
+        Spi::run("SELECT * FROM alimentador_stream(NULL)").unwrap();
+    }
+
+    #[pg_test(error = "scale must not be NULL")]
+    fn null_scale_is_named() {
+        seed("NULL");
+    }
+
+    #[pg_test]
+    fn a_role_without_rights_cannot_reset_and_nothing_changes() {
+        seed("0.05, 1");
+        let before = count("SELECT sum(linhas)::bigint FROM alimentador_counts()");
+        Spi::run("CREATE ROLE sem_direitos; GRANT USAGE ON SCHEMA hospital TO sem_direitos")
+            .unwrap();
+        // In a subtransaction, so that the failed reset (and SET LOCAL ROLE) is rolled back.
+        let message = crate::transaction::sub(|| {
+            Spi::run("SET LOCAL ROLE sem_direitos; SELECT * FROM alimentador_reset()").unwrap()
+        })
+        .expect_err("reset refused");
+        assert!(
+            message.starts_with("permission denied to reset the hospital: the role lacks"),
+            "{message}"
+        );
+        assert!(
+            message.contains("TRUNCATE on table hospital.consultas"),
+            "{message}"
+        );
+        assert_eq!(
+            count("SELECT sum(linhas)::bigint FROM alimentador_counts()"),
+            before
+        );
+    }
+
     #[pg_test]
     fn the_stream_follows_the_weights_and_counts_what_it_did() {
         seed("0.5, 1");

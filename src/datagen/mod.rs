@@ -33,7 +33,7 @@ pub use places::{cep, city, landline_phone, mobile_phone, street_address, City, 
 pub use rows::{
     discharge_time, doctor, exam_outcome, format_uuid, new_admission, new_appointment, new_exam,
     next_appointment_status, patient, patient_contact, plan_membership, seed_admission,
-    seed_appointment, seed_exam, uuid_for_index, uuid_v4, Admission, Appointment,
+    seed_appointment, seed_exam, uuid_for_index, uuid_v4, Admission, AdmissionBook, Appointment,
     AppointmentStatus, Doctor, Exam, ExamOutcome, Patient, PatientContact, PlanMembership, Sex,
 };
 

@@ -13,13 +13,14 @@ use super::choice::{
 use super::clinical::{
     admission_reason, consultation_reason, exam_result, exam_type, laudo, room, specialty,
 };
-use super::documents::{cpf, crm};
+use super::documents::{cpf_from_index, crm_from_index};
 use super::names::{email_for, full_name};
 use super::places::{cep, city, landline_phone, mobile_phone, street_address, City};
 use super::Rng;
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeDelta, Utc, Weekday};
 use rand::RngExt;
 use serde_json::Value;
+use std::collections::HashMap;
 
 pub use super::names::Sex;
 
@@ -133,10 +134,11 @@ fn phone(rng: &mut Rng, city: &City) -> String {
     }
 }
 
-/// A new patient registered at some point of the last 10 years (never
-/// before birth), living in a population-weighted city whose DDD and CEP
-/// appear in the phone and address.
-pub fn patient(rng: &mut Rng, now: DateTime<Utc>) -> Patient {
+/// The patient with database id `id`: registered at some point of the last
+/// 10 years (never before birth), living in a population-weighted city whose
+/// DDD and CEP appear in the phone and address. The CPF is derived from the
+/// id, so it is unique per id.
+pub fn patient(rng: &mut Rng, id: i64, now: DateTime<Utc>) -> Patient {
     let today = local_date(now);
     let sexo = Sex::random(rng);
     let nome = full_name(rng, sexo);
@@ -144,7 +146,7 @@ pub fn patient(rng: &mut Rng, now: DateTime<Utc>) -> Patient {
     let home = city(rng);
     let registered_from = nascimento.max(years_before(today, 10));
     Patient {
-        cpf: cpf(rng),
+        cpf: cpf_from_index(id as u64),
         email: email_for(rng, &nome),
         telefone: phone(rng, home),
         endereco: street_address(rng),
@@ -168,13 +170,15 @@ pub fn patient_contact(rng: &mut Rng, nome: &str) -> PatientContact {
     }
 }
 
-/// A doctor registered in the council of a population-weighted UF.
-pub fn doctor(rng: &mut Rng) -> Doctor {
+/// The doctor with database id `id`, registered in the council of a
+/// population-weighted UF; the CRM number is derived from the id, so it is
+/// unique per id.
+pub fn doctor(rng: &mut Rng, id: i64) -> Doctor {
     let sex = Sex::random(rng);
     let nome = full_name(rng, sex);
     let home = city(rng);
     Doctor {
-        crm: crm(rng, home.uf),
+        crm: crm_from_index(id as u64, home.uf),
         especialidade: specialty(rng),
         telefone: mobile_phone(rng, home),
         email: email_for(rng, &nome),
@@ -490,6 +494,70 @@ pub fn discharge_time(rng: &mut Rng, entrada: DateTime<Utc>, now: DateTime<Utc>)
     instant_between(rng, entrada.max(now - hours(2)), now)
 }
 
+/// Assigns the seed's admissions to patients so that one patient's stays never overlap, and so at
+/// most one of them is still in progress (the unique index `internacoes_uma_ativa_idx` allows one
+/// active admission per patient).
+pub struct AdmissionBook<'a> {
+    patients: &'a [i64],
+    /// Stays per patient (index into `patients`): admission and discharge (None while admitted).
+    stays: HashMap<usize, Vec<Stay>>,
+}
+
+/// An admission and its discharge (None while admitted).
+type Stay = (DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// Random (patient, admission) draws before looking for a patient in order.
+const ADMISSION_ATTEMPTS: usize = 64;
+
+impl<'a> AdmissionBook<'a> {
+    pub fn new(patients: &'a [i64]) -> AdmissionBook<'a> {
+        AdmissionBook {
+            patients,
+            stays: HashMap::new(),
+        }
+    }
+
+    /// A historical admission (see [`seed_admission`]) of a random patient whose other stays it
+    /// does not overlap. None only when no patient can take it (never while some patient has no
+    /// stay yet, which holds as long as there are fewer admissions than patients).
+    pub fn admit(&mut self, rng: &mut Rng, now: DateTime<Utc>) -> Option<(i64, Admission)> {
+        if self.patients.is_empty() {
+            return None;
+        }
+        let n = self.patients.len();
+        for _ in 0..ADMISSION_ATTEMPTS {
+            let i = rng.random_range(0..n);
+            let a = seed_admission(rng, now);
+            if self.fits(i, &a) {
+                return Some(self.record(i, a));
+            }
+        }
+        let a = seed_admission(rng, now);
+        let start = rng.random_range(0..n);
+        let i = (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| self.fits(i, &a))?;
+        Some(self.record(i, a))
+    }
+
+    fn fits(&self, patient: usize, a: &Admission) -> bool {
+        let end = |saida: Option<DateTime<Utc>>| saida.unwrap_or(DateTime::<Utc>::MAX_UTC);
+        self.stays.get(&patient).is_none_or(|stays| {
+            stays.iter().all(|&(entrada, saida)| {
+                a.data_entrada >= end(saida) || entrada >= end(a.data_saida)
+            })
+        })
+    }
+
+    fn record(&mut self, patient: usize, a: Admission) -> (i64, Admission) {
+        self.stays
+            .entry(patient)
+            .or_default()
+            .push((a.data_entrada, a.data_saida));
+        (self.patients[patient], a)
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Identifiers
 // ---------------------------------------------------------------------------
@@ -533,7 +601,6 @@ mod tests {
     use super::super::rng_from_seed;
     use super::*;
     use chrono::{TimeZone, Timelike};
-    use std::collections::HashMap;
     use std::time::Instant;
 
     fn now() -> DateTime<Utc> {
@@ -578,8 +645,8 @@ mod tests {
     fn same_seed_and_now_reproduce_every_generator() {
         let run = |seed: u64| {
             let mut rng = rng_from_seed(seed, 7);
-            let patients: Vec<_> = (0..50).map(|_| patient(&mut rng, now())).collect();
-            let doctors: Vec<_> = (0..20).map(|_| doctor(&mut rng)).collect();
+            let patients: Vec<_> = (0..50).map(|i| patient(&mut rng, i, now())).collect();
+            let doctors: Vec<_> = (0..20).map(|i| doctor(&mut rng, i)).collect();
             let exams: Vec<_> = (0..20).map(|_| seed_exam(&mut rng, now())).collect();
             let appts: Vec<_> = (0..50).map(|_| seed_appointment(&mut rng, now())).collect();
             let adms: Vec<_> = (0..50).map(|_| seed_admission(&mut rng, now())).collect();
@@ -599,7 +666,7 @@ mod tests {
         let mut rng = rng_from_seed(50, 0);
         let today = local_date(now());
         let n = 20_000;
-        let patients: Vec<_> = (0..n).map(|_| patient(&mut rng, now())).collect();
+        let patients: Vec<_> = (0..n as i64).map(|i| patient(&mut rng, i, now())).collect();
         for p in &patients {
             assert!(
                 p.nascimento <= today && p.nascimento > years_before(today, 100),
@@ -641,14 +708,14 @@ mod tests {
     #[test]
     fn contacts_and_doctors() {
         let mut rng = rng_from_seed(51, 0);
-        for _ in 0..2_000 {
+        for i in 0..2_000 {
             let c = patient_contact(&mut rng, "Conceição Araújo");
             assert!(
                 c.email.contains("araujo") || c.email.contains("conceicao"),
                 "{c:?}"
             );
             assert!(c.telefone.starts_with('('));
-            let d = doctor(&mut rng);
+            let d = doctor(&mut rng, i);
             assert!(!d.nome.starts_with("Dr"), "{d:?}");
             let uf = d.crm.rsplit_once('-').unwrap().1;
             assert!(UFS.contains(&uf), "{d:?}");
@@ -812,6 +879,34 @@ mod tests {
     }
 
     #[test]
+    fn a_patient_never_has_overlapping_or_two_active_admissions() {
+        let mut rng = rng_from_seed(59, 0);
+        // The seed's ratio (1,200 admissions for 2,000 patients), and a crowded one.
+        for (patients, admissions) in [(2_000i64, 1_200), (10, 9)] {
+            let ids: Vec<i64> = (1..=patients).collect();
+            let mut book = AdmissionBook::new(&ids);
+            let mut per_patient: HashMap<i64, Vec<Admission>> = HashMap::new();
+            for _ in 0..admissions {
+                let (p, a) = book.admit(&mut rng, now()).expect("a patient takes it");
+                per_patient.entry(p).or_default().push(a);
+            }
+            let far = DateTime::<Utc>::MAX_UTC;
+            for (p, stays) in &per_patient {
+                let active = stays.iter().filter(|a| a.data_saida.is_none()).count();
+                assert!(active <= 1, "patient {p}: {active} active admissions");
+                for (i, a) in stays.iter().enumerate() {
+                    for b in &stays[i + 1..] {
+                        let overlap = a.data_entrada < b.data_saida.unwrap_or(far)
+                            && b.data_entrada < a.data_saida.unwrap_or(far);
+                        assert!(!overlap, "patient {p}: {a:?} overlaps {b:?}");
+                    }
+                }
+            }
+        }
+        assert!(AdmissionBook::new(&[]).admit(&mut rng, now()).is_none());
+    }
+
+    #[test]
     fn live_admissions_and_discharges() {
         let mut rng = rng_from_seed(58, 0);
         for _ in 0..5_000 {
@@ -883,8 +978,8 @@ mod tests {
             );
         }
         let mut rng = rng_from_seed(60, 0);
-        rate("patient", || patient(&mut rng, now()).nome.len());
-        rate("doctor", || doctor(&mut rng).nome.len());
+        rate("patient", || patient(&mut rng, 1, now()).nome.len());
+        rate("doctor", || doctor(&mut rng, 1).nome.len());
         rate("seed_exam (90% with result+laudo)", || {
             seed_exam(&mut rng, now()).laudo.map_or(0, |l| l.len())
         });

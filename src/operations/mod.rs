@@ -6,6 +6,7 @@ pub mod run;
 
 use std::fmt;
 
+use crate::errors::truncated;
 use crate::model::OpKind;
 
 /// The largest weight accepted for one kind.
@@ -36,39 +37,29 @@ pub enum WeightsError {
     AllZero,
 }
 
-/// Echoed input longer than this is cut, with an ellipsis.
-const ECHO_CHARS: usize = 60;
-
-fn shorten(text: &str) -> String {
-    match text.char_indices().nth(ECHO_CHARS) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_string(),
-    }
-}
-
 impl fmt::Display for WeightsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WeightsError::NotNameEqualsWeight(item) => {
-                write!(f, "\"{}\" is not name=weight", shorten(item))
+                write!(f, "\"{}\" is not name=weight", truncated(item))
             }
             WeightsError::UnknownOperation(name) => write!(
                 f,
                 "unknown operation \"{}\"; known operations: {}",
-                shorten(name),
+                truncated(name),
                 Weights::known_names()
             ),
             WeightsError::BadWeight { kind, value } => write!(
                 f,
                 "weight of {kind} must be a whole number from 0 to {MAX_WEIGHT}, got \"{}\"",
-                shorten(value)
+                truncated(value)
             ),
             WeightsError::UnknownProfile(name) => {
                 let names: Vec<&str> = PROFILES.iter().map(|(n, _)| *n).collect();
                 write!(
                     f,
                     "unknown profile \"{}\"; profiles: {}",
-                    shorten(name),
+                    truncated(name),
                     names.join(", ")
                 )
             }
@@ -233,7 +224,7 @@ mod tests {
             message.len() < 1_000,
             "echoed input is shortened: {message}"
         );
-        assert!(message.contains(&format!("\"{}…\"", "x".repeat(ECHO_CHARS))));
+        assert!(message.contains(&format!("\"{}…\"", "x".repeat(crate::errors::ECHO_CHARS))));
     }
 
     #[test]

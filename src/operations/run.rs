@@ -118,9 +118,18 @@ const UPDATE_EXAME_URGENCIA: &str =
 const DELETE_EXAME: &str = "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL";
 const INSERT_EXAMES_LOTE: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
      SELECT $1, t, $3, false, r::jsonb, l, $4 FROM unnest($2::text[], $5::text[], $6::text[]) AS u(t, r, l)";
+/// Admits the first patient without an active admission among the 100 from a random point of the id
+/// range (the primary key, then the unique partial index of active admissions per candidate: bounded
+/// work even when nearly everybody is in hospital, which is then a skip). A concurrent admission of
+/// the same patient is a skip too (ON CONFLICT on that index), never a failure.
 const INSERT_INTERNACAO: &str = concat!(
-    "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) SELECT p, $1, $2, $3 FROM (SELECT ",
-    random_id!("pacientes", "$4"), " AS p) r WHERE p IS NOT NULL"
+    "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) ",
+    "SELECT p.id, $1, $2, $3 FROM (SELECT id FROM hospital.pacientes WHERE id >= ", random_start!("pacientes", "$4"),
+    " ORDER BY id LIMIT 100) p",
+    // A scalar subquery, not NOT EXISTS: the planner would turn that into a merge anti join reading
+    // the whole index of active admissions; this probes it once per candidate.
+    " WHERE (SELECT count(*) FROM hospital.internacoes i WHERE i.paciente_id = p.id AND i.data_saida IS NULL) = 0",
+    " ORDER BY p.id LIMIT 1 ON CONFLICT (paciente_id) WHERE data_saida IS NULL DO NOTHING"
 );
 const UPDATE_INTERNACAO_ALTA: &str = "UPDATE hospital.internacoes SET data_saida = $2 \
      WHERE id = $1 AND data_saida IS NULL AND data_entrada <= $2";
@@ -295,13 +304,12 @@ impl Executor {
         now: DateTime<Utc>,
     ) -> Outcome {
         let (id,): (i64,) = self.pick(client, NEXT_PACIENTE_ID, &[])?;
-        let p = datagen::patient(rng, now);
-        let cpf = datagen::cpf_from_index(id as u64);
+        let p = datagen::patient(rng, id, now);
         let args: [DatumWithOid; 12] = [
             id.into(),
             p.nome.as_str().into(),
             pgtypes::date(p.nascimento).into(),
-            cpf.as_str().into(),
+            p.cpf.as_str().into(),
             p.sexo.code().into(),
             p.email.as_str().into(),
             p.telefone.as_str().into(),

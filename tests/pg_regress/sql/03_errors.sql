@@ -21,3 +21,38 @@ ALTER SYSTEM SET alimentador.arrivals = 'gaussian';
 ALTER SYSTEM SET alimentador.weights = 'cdc-edge,insert_paciente=0';
 ALTER SYSTEM RESET alimentador.weights;
 SET alimentador.rate = 3;
+-- NULL in a required argument: a clear ERROR naming it (SQLSTATE 22004), nothing from Rust.
+SELECT * FROM alimentador_seed(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM alimentador_seed(append => NULL);
+SELECT * FROM alimentador_reset(NULL);
+SELECT * FROM alimentador_reset(scale => NULL);
+SELECT * FROM alimentador_stream(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM alimentador_stream(10, ops_per_transaction => NULL);
+SELECT * FROM alimentador_replica_identity(NULL);
+\echo :LAST_ERROR_SQLSTATE
+-- Echoed input is cut at 60 characters.
+SELECT * FROM alimentador_stream(10, repeat('x', 10000) || '=1');
+SELECT * FROM alimentador_stream(10, 'insert_consulta=' || repeat('9', 10000));
+SELECT alimentador_set_weights(repeat('perfil', 2000));
+SELECT * FROM alimentador_replica_identity(repeat('z', 10000));
+-- A role without the rights gets told what it lacks (SQLSTATE 42501) before anything changes.
+CREATE ROLE estagiario;
+GRANT USAGE ON SCHEMA hospital TO estagiario;
+GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA hospital TO estagiario;
+SET ROLE estagiario;
+SELECT * FROM alimentador_reset();
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM alimentador_seed(0.01, append => true);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+-- Errors PostgreSQL raises inside the functions carry nothing from Rust either (run.sh checks every output).
+REVOKE SELECT ON hospital.exames FROM estagiario;
+SET ROLE estagiario;
+SELECT * FROM alimentador_counts();
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+DROP OWNED BY estagiario;
+DROP ROLE estagiario;
+SELECT sum(linhas) AS unchanged FROM alimentador_counts();

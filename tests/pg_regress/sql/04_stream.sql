@@ -5,6 +5,10 @@ SELECT sum(feitas) + sum(puladas) AS attempted, sum(falhas) AS failed FROM alime
 SELECT count(*) AS bad FROM hospital.consultas WHERE status IN ('realizada', 'faltou') AND data > now();
 SELECT count(*) AS bad FROM hospital.exames WHERE data_resultado < data;
 SELECT count(*) AS bad FROM hospital.internacoes WHERE data_saida < data_entrada;
+-- Admissions only of patients not already admitted: 5,000 operations later, still one at most.
+SELECT sum(falhas) AS failed FROM alimentador_stream(5000, seed => 4);
+SELECT count(*) AS patients_admitted_twice FROM (
+  SELECT paciente_id FROM hospital.internacoes WHERE data_saida IS NULL GROUP BY 1 HAVING count(*) > 1) t;
 -- Deletes are off by default and available by weight.
 SELECT operacao FROM alimentador_stream(300, seed => 2) WHERE operacao LIKE 'delete%';
 SELECT operacao, feitas > 0 AS some_done FROM alimentador_stream(300, 'deletes', seed => 2) WHERE operacao LIKE 'delete%' ORDER BY 1;

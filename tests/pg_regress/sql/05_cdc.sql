@@ -13,3 +13,10 @@ SELECT verificacao, ok, dica FROM alimentador_cdc_check() WHERE NOT ok OR verifi
 SELECT pg_drop_replication_slot('esquecido');
 ALTER PUBLICATION alimentador_pub ADD TABLE hospital.exames;
 SELECT count(*) AS failing FROM alimentador_cdc_check() WHERE NOT ok;
+-- alimentador_publish() repairs the publication: the missing table, or the whole publication.
+ALTER PUBLICATION alimentador_pub DROP TABLE hospital.pulso;
+SELECT * FROM alimentador_publish();
+DROP PUBLICATION alimentador_pub;
+SELECT verificacao, ok, detalhe FROM alimentador_cdc_check() WHERE verificacao = 'publication';
+SELECT count(*) AS published FROM alimentador_publish();
+SELECT count(*) AS failing FROM alimentador_cdc_check() WHERE NOT ok;

@@ -1,0 +1,3 @@
+-- One chunk of the seed's admissions, bound as arrays (one element per row).
+INSERT INTO hospital.internacoes (paciente_id, data_entrada, data_saida, motivo, quarto)
+SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::text[])
