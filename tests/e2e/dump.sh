@@ -2,7 +2,7 @@
 # pg_dump of a seeded database keeps its rows: dump, restore into a new database, compare.
 # Prints "dump: N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
 
 fingerprint() {

@@ -2,7 +2,7 @@
 # End-to-end tests of the stream's background workers, against a cluster that preloads the library
 # (installed by scripts/build-extension.sh). Prints "worker: N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
 
 DB=hospital

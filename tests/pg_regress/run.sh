@@ -10,11 +10,12 @@ new_cluster regress "shared_preload_libraries = 'alimentador'" "alimentador.work
 q "CREATE DATABASE regression"
 out="$(mktemp -d /tmp/alimentador-regress-out.XXXXXX)"
 chmod 777 "$out"
-tests=$(cd sql && ls *.sql | sed 's/\.sql$//' | sort)
+tests=()
+for f in sql/*.sql; do tests+=("$(basename "$f" .sql)"); done # the glob sorts them
 status=0
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --host="$PGDIR" --port="$PGPORT" --user=postgres \
-  --use-existing --dbname=regression --inputdir=. --outputdir="$out" $tests || status=$?
+  --use-existing --dbname=regression --inputdir=. --outputdir="$out" "${tests[@]}" || status=$?
 if [ "${1:-}" = --accept ]; then cp "$out"/results/*.out expected/; fi
-[ "$status" = 0 ] || cat "$out/regression.diffs" 2>/dev/null | head -100
+[ "$status" = 0 ] || head -100 "$out/regression.diffs" 2>/dev/null
 rm -rf "$out"
 exit "$status"
