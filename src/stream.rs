@@ -11,6 +11,8 @@ use crate::model::{OpKind, Tally};
 use crate::operations::run::Executor;
 use crate::operations::Weights;
 
+const EXTENSION_INSTALLED: &str = include_str!("../sql/stream/extension_installed.sql");
+
 pub struct Engine {
     rng: Rng,
     executor: Executor,
@@ -65,11 +67,8 @@ impl Engine {
 
 /// Whether the extension's schema exists in this database (checked before the stream runs).
 pub fn extension_installed() -> bool {
-    Spi::get_one::<bool>(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'alimentador') \
-         AND to_regclass('hospital.medicos') IS NOT NULL",
-    )
-    .ok()
-    .flatten()
-    .unwrap_or(false)
+    Spi::get_one::<bool>(EXTENSION_INSTALLED)
+        .ok()
+        .flatten()
+        .unwrap_or(false)
 }

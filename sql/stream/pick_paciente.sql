@@ -1,0 +1,6 @@
+-- A random patient: the first at or after a random point of the id range; $1 = fraction in [0, 1).
+SELECT id, nome
+FROM hospital.pacientes
+WHERE id >= (SELECT min(id) + floor($1 * (max(id) - min(id) + 1))::bigint FROM hospital.pacientes)
+ORDER BY id
+LIMIT 1;
