@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything needed to build and test alimentador against one PostgreSQL major version:
 # Debian packages (server, headers, libclang, sudo, shellcheck), rustfmt and clippy, cargo-pgrx 0.18.1
-# and `cargo pgrx init` against the system pg_config (or PG_CONFIG). Idempotent: each step is skipped when already done.
+# and `cargo pgrx init` against the system pg_config (or PG_CONFIG). Idempotent: each step is skipped
+# when already done.
 #   PG_MAJOR=15 scripts/install-deps.sh
 set -euo pipefail
 PG_MAJOR="${PG_MAJOR:-15}"

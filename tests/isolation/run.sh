@@ -23,6 +23,6 @@ status=0
 "$PG_BIN/../lib/pgxs/src/test/isolation/pg_isolation_regress" --host="$PGDIR" --port="$PGPORT" --user=postgres \
   --use-existing --dbname=isolation --inputdir=. --outputdir="$out" "${specs[@]}" || status=$?
 if [ "${1:-}" = --accept ]; then cp "$out"/results/*.out expected/; fi
-[ "$status" = 0 ] || head -200 "$out/regression.diffs" 2>/dev/null
+if [ "$status" != 0 ] && [ -f "$out/regression.diffs" ]; then head -200 "$out/regression.diffs"; fi
 rm -rf "$out"
 exit "$status"

@@ -16,6 +16,6 @@ status=0
 "$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --host="$PGDIR" --port="$PGPORT" --user=postgres \
   --use-existing --dbname=regression --inputdir=. --outputdir="$out" "${tests[@]}" || status=$?
 if [ "${1:-}" = --accept ]; then cp "$out"/results/*.out expected/; fi
-[ "$status" = 0 ] || head -100 "$out/regression.diffs" 2>/dev/null
+if [ "$status" != 0 ] && [ -f "$out/regression.diffs" ]; then head -100 "$out/regression.diffs"; fi
 rm -rf "$out"
 exit "$status"
