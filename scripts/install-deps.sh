@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything needed to build and test alimentador against one PostgreSQL major version:
-# Debian packages (server, headers, libclang, sudo), cargo-pgrx 0.18.1 and `cargo pgrx init` against the
-# system pg_config. Idempotent: each step is skipped when already done.
+# Debian packages (server, headers, libclang, sudo, shellcheck), rustfmt and clippy, cargo-pgrx 0.18.1
+# and `cargo pgrx init` against the system pg_config (or PG_CONFIG). Idempotent: each step is skipped
+# when already done.
 #   PG_MAJOR=15 scripts/install-deps.sh
 set -euo pipefail
 PG_MAJOR="${PG_MAJOR:-15}"
@@ -10,7 +11,7 @@ log() { echo "alimentador[install-deps]: $*"; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libclang-dev clang sudo pkg-config make bc)
+packages=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libclang-dev clang sudo pkg-config make bc shellcheck)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,6 +24,12 @@ fi
 
 PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
 [ -x "$PG_CONFIG" ] || { echo "alimentador[install-deps]: $PG_CONFIG not found" >&2; exit 1; }
+
+# scripts/lint.sh needs them; rustup's default profile has them, its minimal profile not.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  log "rustup component add rustfmt clippy"
+  rustup component add rustfmt clippy
+fi
 
 if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
   log "cargo install cargo-pgrx $PGRX_VERSION (takes a few minutes)"

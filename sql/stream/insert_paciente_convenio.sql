@@ -5,7 +5,7 @@ INSERT INTO hospital.pacientes_convenios (paciente_id, convenio_id, numero_carte
 SELECT p, c, $1, $2
 FROM (SELECT (SELECT id FROM hospital.pacientes
               WHERE id >= (SELECT min(id) + floor($3 * (max(id) - min(id) + 1))::bigint FROM hospital.pacientes)
-              ORDER BY id LIMIT 1) AS p,
+              ORDER BY id LIMIT 1 FOR KEY SHARE SKIP LOCKED) AS p,
              (SELECT id FROM hospital.convenios
               WHERE id >= (SELECT min(id) + floor($4 * (max(id) - min(id) + 1))::bigint FROM hospital.convenios)
               ORDER BY id LIMIT 1) AS c) AS r

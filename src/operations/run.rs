@@ -1,10 +1,13 @@
-//! The SQL of each operation kind, run through SPI with plans prepared once and kept.
+//! The SQL of each operation kind, run through SPI with plans prepared once and kept. Statements
+//! longer than a line are in `sql/stream/`, one file per statement (pasteable into psql).
 //!
 //! Target rows are found through indexes only: a random point in the id range (`min(id)` and
-//! `max(id)` come from the primary key) and `ORDER BY id LIMIT 1` from there, or the partial indexes
-//! over the rows a lifecycle step applies to. `FOR UPDATE SKIP LOCKED` keeps concurrent workers off
-//! each other's rows, and every UPDATE/DELETE re-checks the lifecycle condition, so a row that moved
-//! on meanwhile is skipped, never broken.
+//! `max(id)` come from the primary key) and `ORDER BY id LIMIT 1` from there (there always is one,
+//! `max(id)`, unless the table is empty), or the partial indexes over the rows a lifecycle step
+//! applies to. `FOR UPDATE SKIP LOCKED` keeps concurrent workers off each other's rows (inserts
+//! lock the patient they attach a row to `FOR KEY SHARE`, so a patient being deleted is skipped),
+//! and every UPDATE/DELETE re-checks the lifecycle condition, so a row that moved on meanwhile is
+//! skipped, never broken.
 
 use chrono::{DateTime, Utc};
 use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
@@ -21,125 +24,42 @@ pub const LAB_BATCH: usize = 25;
 /// Appointments a `transacao_grande` re-prices.
 pub const LARGE_TRANSACTION_ROWS: i64 = 20_000;
 
-/// A random point of a table's id range, as a subquery on a parameter (a fraction in [0, 1)),
-/// `$1` unless another is named.
-macro_rules! random_start {
-    ($table:literal) => {
-        random_start!($table, "$1")
-    };
-    ($table:literal, $param:literal) => {
-        concat!(
-            "(SELECT min(id) + floor(",
-            $param,
-            " * (max(id) - min(id) + 1))::bigint FROM hospital.",
-            $table,
-            ")"
-        )
-    };
-}
-
-/// The id of a random row: the first at or after a random point (there always is one, `max(id)`,
-/// unless the table is empty).
-macro_rules! random_id {
-    ($table:literal, $param:literal) => {
-        concat!(
-            "(SELECT id FROM hospital.",
-            $table,
-            " WHERE id >= ",
-            random_start!($table, $param),
-            " ORDER BY id LIMIT 1)"
-        )
-    };
-}
-
-const PICK_PACIENTE: &str = concat!(
-    "SELECT id, nome FROM hospital.pacientes WHERE id >= ",
-    random_start!("pacientes"),
-    " ORDER BY id LIMIT 1"
-);
-const PICK_PACIENTE_LOCKED: &str = concat!(
-    "SELECT id, nome FROM hospital.pacientes WHERE id >= ",
-    random_start!("pacientes"),
-    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-);
-const PICK_CONSULTA_VENCIDA: &str = "SELECT id, data FROM hospital.consultas \
-     WHERE status = 'agendada' AND data <= now() ORDER BY data LIMIT 1 FOR UPDATE SKIP LOCKED";
-const PICK_CONSULTA_FUTURA: &str = "SELECT id, data FROM hospital.consultas \
-     WHERE status = 'agendada' AND data >= now() + $1 * interval '60 days' ORDER BY data LIMIT 1 FOR UPDATE SKIP LOCKED";
-const PICK_CONSULTA_CANCELADA: &str = concat!(
-    "SELECT id, data FROM hospital.consultas WHERE status = 'cancelada' AND id >= ",
-    random_start!("consultas"),
-    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-);
-const PICK_EXAME_PENDENTE: &str = concat!(
-    "SELECT id, tipo_exame, data FROM hospital.exames WHERE resultado IS NULL AND data <= now() AND id >= ",
-    random_start!("exames"), " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-);
-const PICK_EXAME_COM_LAUDO: &str = concat!(
-    "SELECT id FROM hospital.exames WHERE laudo IS NOT NULL AND id >= ",
-    random_start!("exames"),
-    " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-);
-const PICK_INTERNACAO_ATIVA: &str = concat!(
-    "SELECT id, data_entrada FROM hospital.internacoes WHERE data_saida IS NULL AND data_entrada <= now() AND id >= ",
-    random_start!("internacoes"), " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
-);
-const PICK_VINCULO_VENCIDO: &str = "SELECT id FROM hospital.pacientes_convenios \
-     WHERE validade < current_date - floor($1 * 365)::int ORDER BY validade DESC LIMIT 1 FOR UPDATE SKIP LOCKED";
+const PICK_PACIENTE: &str = include_str!("../../sql/stream/pick_paciente.sql");
+const PICK_PACIENTE_PARA_ATUALIZAR: &str =
+    include_str!("../../sql/stream/pick_paciente_para_atualizar.sql");
+const PICK_PACIENTE_PARA_EXCLUIR: &str =
+    include_str!("../../sql/stream/pick_paciente_para_excluir.sql");
+const PICK_CONSULTA_VENCIDA: &str = include_str!("../../sql/stream/pick_consulta_vencida.sql");
+const PICK_CONSULTA_FUTURA: &str = include_str!("../../sql/stream/pick_consulta_futura.sql");
+const PICK_CONSULTA_CANCELADA: &str = include_str!("../../sql/stream/pick_consulta_cancelada.sql");
+const PICK_EXAME_PENDENTE: &str = include_str!("../../sql/stream/pick_exame_pendente.sql");
+const PICK_EXAME_COM_LAUDO: &str = include_str!("../../sql/stream/pick_exame_com_laudo.sql");
+const PICK_INTERNACAO_ATIVA: &str = include_str!("../../sql/stream/pick_internacao_ativa.sql");
+const PICK_VINCULO_VENCIDO: &str = include_str!("../../sql/stream/pick_vinculo_vencido.sql");
 
 const SEEDED: &str = "SELECT EXISTS (SELECT 1 FROM hospital.medicos)";
 const NEXT_PACIENTE_ID: &str = "SELECT nextval('hospital.pacientes_id_seq')";
 /// Guarded: the stream never writes into a hospital that has not been seeded (see stream.rs).
-const INSERT_PACIENTE: &str = "INSERT INTO hospital.pacientes \
-     (id, nome, nascimento, cpf, sexo, email, telefone, endereco, cidade, uf, cep, data_cadastro) \
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM hospital.medicos)";
+const INSERT_PACIENTE: &str = include_str!("../../sql/stream/insert_paciente.sql");
 const UPDATE_PACIENTE: &str =
     "UPDATE hospital.pacientes SET telefone = $2, email = $3, endereco = $4 WHERE id = $1";
-const INSERT_CONSULTA: &str = concat!(
-    "INSERT INTO hospital.consultas (protocolo, paciente_id, medico_id, data, motivo, status, valor) \
-     SELECT $1, p, m, $2, $3, 'agendada', $4::bigint / 100.0 FROM (SELECT ",
-    random_id!("pacientes", "$5"), " AS p, ", random_id!("medicos", "$6"), " AS m) r WHERE p IS NOT NULL AND m IS NOT NULL"
-);
-const UPDATE_CONSULTA_STATUS: &str =
-    "UPDATE hospital.consultas SET status = $2 WHERE id = $1 AND status = 'agendada' AND ($2 = 'cancelada' OR data <= now())";
-const UPDATE_CONSULTA_DATA: &str =
-    "UPDATE hospital.consultas SET data = $2 WHERE id = $1 AND status = 'agendada' AND data > now()";
+const INSERT_CONSULTA: &str = include_str!("../../sql/stream/insert_consulta.sql");
+const UPDATE_CONSULTA_STATUS: &str = include_str!("../../sql/stream/update_consulta_status.sql");
+const UPDATE_CONSULTA_DATA: &str = include_str!("../../sql/stream/update_consulta_data.sql");
 const DELETE_CONSULTA: &str =
     "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada'";
-const INSERT_EXAME: &str = concat!(
-    "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente) SELECT p, $1, $2, $3 FROM (SELECT ",
-    random_id!("pacientes", "$4"), " AS p) r WHERE p IS NOT NULL"
-);
-const UPDATE_EXAME_RESULTADO: &str =
-    "UPDATE hospital.exames SET resultado = $2::jsonb, laudo = $3, data_resultado = $4 \
-     WHERE id = $1 AND resultado IS NULL AND data <= $4";
+const INSERT_EXAME: &str = include_str!("../../sql/stream/insert_exame.sql");
+const UPDATE_EXAME_RESULTADO: &str = include_str!("../../sql/stream/update_exame_resultado.sql");
 const UPDATE_EXAME_URGENCIA: &str =
     "UPDATE hospital.exames SET urgente = NOT urgente WHERE id = $1";
 const DELETE_EXAME: &str = "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL";
-const INSERT_EXAMES_LOTE: &str = "INSERT INTO hospital.exames (paciente_id, tipo_exame, data, urgente, resultado, laudo, data_resultado) \
-     SELECT $1, t, $3, false, r::jsonb, l, $4 FROM unnest($2::text[], $5::text[], $6::text[]) AS u(t, r, l)";
-/// Admits the first patient without an active admission among the 100 from a random point of the id
-/// range (the primary key, then the unique partial index of active admissions per candidate: bounded
-/// work even when nearly everybody is in hospital, which is then a skip). A concurrent admission of
-/// the same patient is a skip too (ON CONFLICT on that index), never a failure.
-const INSERT_INTERNACAO: &str = concat!(
-    "INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto) ",
-    "SELECT p.id, $1, $2, $3 FROM (SELECT id FROM hospital.pacientes WHERE id >= ", random_start!("pacientes", "$4"),
-    " ORDER BY id LIMIT 100) p",
-    // A scalar subquery, not NOT EXISTS: the planner would turn that into a merge anti join reading
-    // the whole index of active admissions; this probes it once per candidate.
-    " WHERE (SELECT count(*) FROM hospital.internacoes i WHERE i.paciente_id = p.id AND i.data_saida IS NULL) = 0",
-    " ORDER BY p.id LIMIT 1 ON CONFLICT (paciente_id) WHERE data_saida IS NULL DO NOTHING"
-);
-const UPDATE_INTERNACAO_ALTA: &str = "UPDATE hospital.internacoes SET data_saida = $2 \
-     WHERE id = $1 AND data_saida IS NULL AND data_entrada <= $2";
+const INSERT_EXAMES_LOTE: &str = include_str!("../../sql/stream/insert_exames_lote.sql");
+const INSERT_INTERNACAO: &str = include_str!("../../sql/stream/insert_internacao.sql");
+const UPDATE_INTERNACAO_ALTA: &str = include_str!("../../sql/stream/update_internacao_alta.sql");
 const DELETE_VINCULO: &str =
     "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < current_date";
 /// `$2` consecutive appointments from a random point that leaves room for `$2` of them.
-const REAJUSTE_CONSULTAS: &str = "UPDATE hospital.consultas SET valor = round(valor * 1.05, 2) \
-     WHERE id IN (SELECT id FROM hospital.consultas WHERE id >= \
-       (SELECT min(id) + floor($1 * greatest(0, max(id) - min(id) + 1 - $2))::bigint FROM hospital.consultas) \
-     ORDER BY id LIMIT $2)";
+const REAJUSTE_CONSULTAS: &str = include_str!("../../sql/stream/reajuste_consultas.sql");
 const INSERT_PACIENTE_CONVENIO: &str =
     include_str!("../../sql/stream/insert_paciente_convenio.sql");
 /// A patient's rows, children first, so every row deleted is counted (no hidden cascade).
@@ -390,7 +310,8 @@ impl Executor {
     }
 
     fn update_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, nome): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_LOCKED)?;
+        let (id, nome): (i64, String) =
+            self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_ATUALIZAR)?;
         let c = datagen::patient_contact(rng, &nome);
         let args: [DatumWithOid; 4] = [
             id.into(),
@@ -551,7 +472,7 @@ impl Executor {
     }
 
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_LOCKED)?;
+        let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
         let mut changes = RowChanges::default();
         for (table, sql) in DELETE_PACIENTE_ROWS {
             let rows = self.affected(client, sql, &[id.into()]);

@@ -6,7 +6,7 @@
 # self-test first. Prints "cdc: N passed, N failed".
 #   CDC_MODES="full default"   the replica identity modes to run
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
 export PYTHONDONTWRITEBYTECODE=1
 DB=hospital

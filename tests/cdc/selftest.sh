@@ -16,7 +16,10 @@ set -euo pipefail
 export PYTHONDONTWRITEBYTECODE=1
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+if [[ -z ${PGBIN:-} ]]; then
+    bins=(/usr/lib/postgresql/*/bin)
+    PGBIN=$(printf '%s\n' "${bins[@]}" | sort -V | tail -1)
+fi
 work=$(mktemp -d /tmp/cdc-selftest.XXXXXX)
 chmod 755 "$work"
 pgdir=$work/pg            # owned by the cluster's user
@@ -53,7 +56,8 @@ python3 "$here/dbzconfig.py" --check
 
 say "cluster"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir "$pgdir" && chown "$( [[ $(id -u) == 0 ]] && echo postgres || id -un)" "$pgdir"
+if [[ $(id -u) == 0 ]]; then pg_owner=postgres; else pg_owner=$(id -un); fi
+mkdir "$pgdir" && chown "$pg_owner" "$pgdir"
 as_pg "$PGBIN/initdb" -D "$pgdata" -A trust -U postgres >"$work/initdb.log"  # written by this shell, not by postgres
 cat >>"$pgdata/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'

@@ -3,7 +3,7 @@
 # --exit-on-error --single-transaction, publication included) and keeps its rows and sequences.
 # Prints "dump: N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
 
 fingerprint() {

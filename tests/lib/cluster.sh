@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by the test and benchmark scripts: throwaway PostgreSQL clusters run as the
 # postgres user (initdb and postgres refuse root), psql shortcuts and a tiny assertion counter.
 # Source it: `. tests/lib/cluster.sh`.
@@ -60,6 +61,8 @@ q() {
 q_err() {
   local db=postgres
   if [ "$1" = -d ]; then db="$2"; shift 2; fi
+  # The order is meant: stderr goes to the caller's capture, stdout (the rows) is dropped.
+  # shellcheck disable=SC2069
   psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -d "$db" -c "$1" 2>&1 >/dev/null || true
 }
 
