@@ -266,7 +266,8 @@ mod tests {
         let message = crate::transaction::sub(|| {
             Spi::run("SET LOCAL ROLE sem_direitos; SELECT * FROM alimentador_reset()").unwrap()
         })
-        .expect_err("reset refused");
+        .expect_err("reset refused")
+        .message;
         assert!(
             message.starts_with("permission denied to reset the hospital: the role lacks"),
             "{message}"

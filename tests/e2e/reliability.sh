@@ -7,7 +7,7 @@
 # statistics while paused, skips cost microseconds and a 5-minute `deletes` run keeps its pace.
 # Prints "reliability: N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/cluster.sh
 . tests/lib/cluster.sh
 

@@ -6,7 +6,7 @@
 # Neither may run a planted object. A control query proves the traps do fire when resolved.
 # Prints "security: N passed, N failed".
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/cluster.sh
 . tests/lib/cluster.sh
 
