@@ -61,7 +61,7 @@ RUN alimentador-config.sh --sample /usr/share/postgresql/postgresql.conf.sample
 # Read at the first start only (an existing data directory keeps its settings, as POSTGRES_* do).
 ENV POSTGRES_DB=alimentador \
     ALIMENTADOR_SCALE=1 \
-    ALIMENTADOR_SEED="" \
+    ALIMENTADOR_SEMENTE="" \
     ALIMENTADOR_RATE=0.5 \
     ALIMENTADOR_ENABLED=on \
     ALIMENTADOR_WORKERS=1

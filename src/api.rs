@@ -31,13 +31,13 @@ const SCALE_HINT: &str = "1 loads about 13,000 rows; 100 about 1.3 million.";
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_seed(
     scale: default!(Option<f64>, 1.0),
-    seed: default!(Option<i64>, "NULL"),
+    semente: default!(Option<i64>, "NULL"),
     append: default!(Option<bool>, false),
 ) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
     errors::clean(|| {
         let scale = errors::required(scale, "scale", SCALE_HINT);
         let append = errors::required(append, "append", "");
-        table_rows(seed::seed(scale, seed, append).unwrap_or_else(|e| e.raise()))
+        table_rows(seed::seed(scale, semente, append).unwrap_or_else(|e| e.raise()))
     })
 }
 
@@ -47,12 +47,12 @@ fn alimentador_seed(
 fn alimentador_reset(
     reseed: default!(Option<bool>, true),
     scale: default!(Option<f64>, 1.0),
-    seed: default!(Option<i64>, "NULL"),
+    semente: default!(Option<i64>, "NULL"),
 ) -> TableIterator<'static, (name!(tabela, String), name!(linhas, i64))> {
     errors::clean(|| {
         let reseed = errors::required(reseed, "reseed", "");
         let scale = errors::required(scale, "scale", SCALE_HINT);
-        table_rows(seed::reset(reseed, scale, seed).unwrap_or_else(|e| e.raise()))
+        table_rows(seed::reset(reseed, scale, semente).unwrap_or_else(|e| e.raise()))
     })
 }
 
@@ -88,7 +88,7 @@ fn parse_weights(text: Option<&str>) -> Weights {
 fn alimentador_stream(
     ops: Option<i32>,
     weights: default!(Option<&str>, "NULL"),
-    seed: default!(Option<i64>, "NULL"),
+    semente: default!(Option<i64>, "NULL"),
     ops_per_transaction: default!(Option<i32>, 1),
 ) -> TableIterator<
     'static,
@@ -99,7 +99,7 @@ fn alimentador_stream(
         name!(falhas, i64),
     ),
 > {
-    errors::clean(|| stream(ops, weights, seed, ops_per_transaction))
+    errors::clean(|| stream(ops, weights, semente, ops_per_transaction))
 }
 
 type StreamRows = TableIterator<
@@ -115,7 +115,7 @@ type StreamRows = TableIterator<
 fn stream(
     ops: Option<i32>,
     weights: Option<&str>,
-    seed: Option<i64>,
+    rng_seed: Option<i64>,
     ops_per_transaction: Option<i32>,
 ) -> StreamRows {
     let ops = errors::required(
@@ -140,9 +140,9 @@ fn stream(
     let weights = parse_weights(weights);
     let (tally, failed) = SESSION_ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if seed.is_some() || slot.is_none() {
+        if rng_seed.is_some() || slot.is_none() {
             *slot = Some(Engine::new(
-                seed.map_or_else(Engine::random_seed, |s| s as u64),
+                rng_seed.map_or_else(Engine::random_seed, |s| s as u64),
                 0,
             ));
         }

@@ -147,7 +147,7 @@ fn check_privileges(reset: bool, schema: &str) -> Result<(), SeedError> {
 /// What alimentador_semeadura records about a seed.
 struct SeedRecord {
     scale: f64,
-    seed: i64,
+    rng_seed: i64,
     rows: Option<i64>,
     append: bool,
 }
@@ -159,7 +159,7 @@ fn record(schema: &str, seeded: Option<&SeedRecord>) -> Result<(), SeedError> {
         Some(r) => [
             true.into(),
             r.scale.into(),
-            r.seed.into(),
+            r.rng_seed.into(),
             r.rows.into(),
             r.append.into(),
         ],
@@ -176,15 +176,15 @@ fn record(schema: &str, seeded: Option<&SeedRecord>) -> Result<(), SeedError> {
 
 /// Seeds the hospital. Errors (nothing written) on a bad scale, missing rights or, unless `append`,
 /// a non-empty schema. Ends by making sure the publication covers every hospital table.
-pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Result<Inserted, SeedError> {
+pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted, SeedError> {
     validate_scale(scale)?;
     let schema = extension_schema()?;
     check_privileges(false, &schema)?;
     serialize()?;
-    let seed = seed.map_or_else(crate::stream::Engine::random_seed, |s| s as u64);
+    let rng_seed = rng_seed.map_or_else(crate::stream::Engine::random_seed, |s| s as u64);
     let mut seeded = SeedRecord {
         scale,
-        seed: seed as i64,
+        rng_seed: rng_seed as i64,
         rows: None,
         append,
     };
@@ -203,7 +203,7 @@ pub fn seed(scale: f64, seed: Option<i64>, append: bool) -> Result<Inserted, See
             .map_err(query_failed("checking ownership"))?
             .unwrap_or(false);
     let trusted = skip_fk_rechecks()?;
-    let load = || Spi::connect_mut(|client| Loader::new(seed, volumes).load(client));
+    let load = || Spi::connect_mut(|client| Loader::new(rng_seed, volumes).load(client));
     let inserted = if rebuild {
         with_indexes_built_after(load)?
     } else {
@@ -265,7 +265,7 @@ fn skip_fk_rechecks() -> Result<Option<String>, SeedError> {
 }
 
 /// Empties every table (identities restarted, the twelve lookup convenios kept) and optionally reseeds.
-pub fn reset(reseed: bool, scale: f64, seed_value: Option<i64>) -> Result<Inserted, SeedError> {
+pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted, SeedError> {
     if reseed {
         validate_scale(scale)?;
     }
@@ -278,7 +278,7 @@ pub fn reset(reseed: bool, scale: f64, seed_value: Option<i64>) -> Result<Insert
     record(&schema, None)?;
     Spi::run(EMPTY_HOSPITAL).map_err(query_failed("emptying the hospital"))?;
     if reseed {
-        seed(scale, seed_value, false)
+        seed(scale, rng_seed, false)
     } else {
         Ok(Vec::new())
     }
@@ -312,7 +312,7 @@ const CONVENIO_IDS: &str = "SELECT array_agg(id ORDER BY id) FROM hospital.conve
 
 /// Generates and inserts the rows of one seed.
 struct Loader {
-    seed: u64,
+    rng_seed: u64,
     volumes: Volumes,
     /// Dates are relative to the start of today (UTC), so a seed gives the same rows all day.
     anchor: DateTime<Utc>,
@@ -321,10 +321,10 @@ struct Loader {
 }
 
 impl Loader {
-    fn new(seed: u64, volumes: Volumes) -> Loader {
+    fn new(rng_seed: u64, volumes: Volumes) -> Loader {
         let anchor = Utc::now().date_naive().and_time(NaiveTime::MIN).and_utc();
         Loader {
-            seed,
+            rng_seed,
             volumes,
             anchor,
             plans: Plans::default(),
@@ -333,7 +333,7 @@ impl Loader {
     }
 
     fn rng(&self, table: Table) -> Rng {
-        datagen::rng_from_seed(self.seed, table as u64)
+        datagen::rng_from_seed(self.rng_seed, table as u64)
     }
 
     fn load(mut self, client: &mut SpiClient) -> Inserted {

@@ -20,7 +20,7 @@ pub static WORKERS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static RATE: GucSetting<f64> = GucSetting::<f64>::new(0.5);
 pub static WEIGHTS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static OPS_PER_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(1);
-pub static SEED: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static SEMENTE: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static HEARTBEAT_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(10);
 pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
@@ -56,9 +56,9 @@ pub fn register(preloading: bool) {
         GucContext::Sighup,
         GucFlags::default(),
     );
-    GucRegistry::define_int_guc(c"alimentador.seed", c"Random seed of the stream.",
+    GucRegistry::define_int_guc(c"alimentador.semente", c"Random seed (semente) of the stream.",
         c"0 (the default) draws a fresh seed at each worker start; another value makes worker N's choices repeatable. Reloadable (applies when a worker starts).",
-        &SEED, 0, i32::MAX, GucContext::Sighup, GucFlags::default());
+        &SEMENTE, 0, i32::MAX, GucContext::Sighup, GucFlags::default());
     GucRegistry::define_bool_guc(c"alimentador.enabled", c"Whether the stream runs.",
         c"off keeps the workers connected but paused. alimentador_pause()/alimentador_resume() override it at run time. Reloadable.",
         &ENABLED, GucContext::Sighup, GucFlags::default());

@@ -205,10 +205,11 @@ mod tests {
              AND tstzrange(a.data_entrada, a.data_saida) && tstzrange(b.data_entrada, b.data_saida)",
         );
         assert_eq!(overlapping, 0, "overlapping stays after the seed");
-        let failed = count("SELECT sum(falhas)::bigint FROM alimentador_stream(5000, seed => 3)");
+        let failed =
+            count("SELECT sum(falhas)::bigint FROM alimentador_stream(5000, semente => 3)");
         assert_eq!(failed, 0);
         let admitted = count(
-            "SELECT feitas FROM alimentador_stream(500, 'insert_internacao=50', seed => 4) \
+            "SELECT feitas FROM alimentador_stream(500, 'insert_internacao=50', semente => 4) \
              WHERE operacao = 'insert_internacao'",
         );
         assert!(admitted > 0, "the stream still admits patients");
@@ -286,7 +287,7 @@ mod tests {
     fn the_stream_follows_the_weights_and_counts_what_it_did() {
         seed("0.5, 1");
         let before = count("SELECT count(*) FROM hospital.consultas");
-        let done = count("SELECT sum(feitas)::bigint FROM alimentador_stream(2000, seed => 5)");
+        let done = count("SELECT sum(feitas)::bigint FROM alimentador_stream(2000, semente => 5)");
         assert!(done >= 1950, "{done} of 2000 done");
         let consultas = count("SELECT count(*) FROM hospital.consultas") - before;
         // insert_consulta has weight 30 of 100: 600 expected, ~20 standard deviations apart from 15% or 45%.
@@ -302,7 +303,7 @@ mod tests {
         seed("0.5, 2");
         let n = 4000.0;
         let rows = Spi::connect(|client| {
-            let table = client.select("SELECT operacao, feitas + puladas + falhas FROM alimentador_stream(4000, seed => 8)", None, &[])?;
+            let table = client.select("SELECT operacao, feitas + puladas + falhas FROM alimentador_stream(4000, semente => 8)", None, &[])?;
             table.map(|row| Ok((row.get::<String>(1)?.unwrap(), row.get::<i64>(2)?.unwrap()))).collect::<Result<Vec<_>, pgrx::spi::Error>>()
         })
         .unwrap();
@@ -360,9 +361,9 @@ mod tests {
         )
         .unwrap();
         let before = count("SELECT count(*) FROM hospital.internacoes");
-        let failed = count("SELECT coalesce(sum(falhas), 0)::bigint FROM alimentador_stream(200, seed => 11) WHERE operacao = 'insert_internacao'");
+        let failed = count("SELECT coalesce(sum(falhas), 0)::bigint FROM alimentador_stream(200, semente => 11) WHERE operacao = 'insert_internacao'");
         let done_others = count(
-            "SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(200, seed => 11)",
+            "SELECT coalesce(sum(feitas), 0)::bigint FROM alimentador_stream(200, semente => 11)",
         );
         assert!(failed > 10, "{failed}");
         assert!(done_others > 100, "{done_others}");

@@ -307,14 +307,14 @@ struct Worker {
 
 impl Worker {
     fn new(index: usize) -> Worker {
-        let seed = match settings::SEED.get() {
+        let rng_seed = match settings::SEMENTE.get() {
             0 => Engine::random_seed(),
             s => s as u64,
         };
         let now = Instant::now();
         Worker {
             index,
-            engine: Engine::new(seed, index as u64),
+            engine: Engine::new(rng_seed, index as u64),
             pacer: Pacer::new(0.0, Arrivals::Uniform, now),
             ready: false,
             last_ready_poll: None,

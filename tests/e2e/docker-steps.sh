@@ -136,8 +136,8 @@ if [ "$(q -d alimentador "SELECT count(*) FROM pg_proc WHERE proname = 'alimenta
 fi
 cluster_stop "$PGDIR"
 
-echo "== first start with overrides (POSTGRES_DB=hospital, scale 0.1, seed 42, 2 workers, rate 5, enabled off)"
-first_start overrides hospital ALIMENTADOR_SCALE=0.1 ALIMENTADOR_SEED=42 ALIMENTADOR_WORKERS=2 \
+echo "== first start with overrides (POSTGRES_DB=hospital, scale 0.1, semente 42, 2 workers, rate 5, enabled off)"
+first_start overrides hospital ALIMENTADOR_SCALE=0.1 ALIMENTADOR_SEMENTE=42 ALIMENTADOR_WORKERS=2 \
   ALIMENTADOR_RATE=5 ALIMENTADOR_ENABLED=off >/dev/null
 check "ALIMENTADOR_SCALE=0.1 gives 200 pacientes" eq "$(q -d hospital "SELECT count(*) FROM hospital.pacientes")" 200
 same_seed() {
@@ -146,7 +146,7 @@ same_seed() {
   local sql="SELECT md5(string_agg(nome || cpf, ',' ORDER BY id)) FROM hospital.pacientes"
   eq "$(q -d hospital "$sql")" "$(q -d again "$sql")"
 }
-check "ALIMENTADOR_SEED=42 gives the rows of alimentador_seed(0.1, 42)" same_seed
+check "ALIMENTADOR_SEMENTE=42 gives the rows of alimentador_seed(0.1, 42)" same_seed
 restart_like_entrypoint
 check "alimentador.database = hospital, workers = 2, rate = 5" \
   eq "$(q "SELECT current_setting('alimentador.database') || ' ' || current_setting('alimentador.workers') || ' ' || current_setting('alimentador.rate')")" "hospital 2 5"

@@ -28,7 +28,7 @@ wait_log() {
 only() { q "SELECT string_agg(operacao || '=' || CASE WHEN operacao = '$1' THEN 1 ELSE 0 END, ',') FROM alimentador_operations()"; }
 seed_hospital() {
   q -d $DB "CREATE EXTENSION alimentador"
-  q -d $DB "SELECT count(*) FROM alimentador_seed(seed => 1)" >/dev/null
+  q -d $DB "SELECT count(*) FROM alimentador_seed(semente => 1)" >/dev/null
 }
 
 echo "== reliability: terminate and DROP DATABASE … WITH (FORCE) restart the worker"

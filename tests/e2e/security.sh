@@ -67,7 +67,7 @@ q -d $DB "ALTER ROLE intruso NOSUPERUSER; TRUNCATE public.disparos"
 
 echo "== security: CREATE EXTENSION, the seed and the workers never resolve them"
 q -d $DB "SET search_path = public, postgres; CREATE EXTENSION alimentador"
-q -d $DB "SET search_path = public, postgres; SELECT count(*) FROM alimentador_seed(0.2, seed => 5)" >/dev/null
+q -d $DB "SET search_path = public, postgres; SELECT count(*) FROM alimentador_seed(0.2, semente => 5)" >/dev/null
 check "the workers stream" wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" "running,running"
 every_kind=$(q -d $DB "SELECT string_agg(operacao || '=1', ',') FROM alimentador_operations() WHERE operacao <> 'transacao_grande'")
 q -d $DB "SELECT alimentador_set_weights('$every_kind,transacao_grande=0')" >/dev/null
@@ -90,12 +90,13 @@ as_super "SELECT * FROM alimentador_changes()"
 as_super "SELECT * FROM alimentador_settings()"
 as_super "SELECT * FROM alimentador_operations()"
 as_super "SELECT * FROM alimentador_cdc_check()"
+as_super "SELECT * FROM alimentador_publish()"
 as_super "SELECT * FROM alimentador_replica_identity('default')"
 as_super "SELECT * FROM alimentador_replica_identity('full')"
 as_super "SELECT alimentador_set_rate(5), alimentador_set_weights('deletes'), alimentador_resume()"
 as_super "SELECT alimentador_clear_overrides()"
-as_super "SELECT count(*) FROM alimentador_seed(0.1, seed => 6, append => true)"
-as_super "SELECT count(*) FROM alimentador_reset(scale => 0.2, seed => 7)"
+as_super "SELECT count(*) FROM alimentador_seed(0.1, semente => 6, append => true)"
+as_super "SELECT count(*) FROM alimentador_reset(scale => 0.2, semente => 7)"
 check "no trap ran as anyone but intruso" eq "$(fired)" 0
 check "intruso is not superuser" eq "$(superuser)" f
 check "the workers still stream (after the reset)" wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" "running,running"

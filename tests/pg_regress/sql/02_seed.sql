@@ -1,5 +1,5 @@
 -- Seeding, counting, resetting.
-SELECT * FROM alimentador_seed(seed => 42);
+SELECT * FROM alimentador_seed(semente => 42);
 SELECT * FROM alimentador_counts();
 -- The seed made the publication, and records itself in alimentador_semeadura.
 SELECT tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' ORDER BY 1;
@@ -9,10 +9,10 @@ SELECT * FROM alimentador_seed();
 SELECT sum(linhas) FROM alimentador_seed(0.01, 1, append => true);
 SELECT * FROM alimentador_reset(reseed => false);
 SELECT * FROM alimentador_counts();
-SELECT * FROM alimentador_reset(scale => 0.1, seed => 7);
+SELECT * FROM alimentador_reset(scale => 0.1, semente => 7);
 -- The same seed gives the same rows.
 CREATE TEMP TABLE fp AS SELECT md5(string_agg(cpf || nome || nascimento || endereco, ',' ORDER BY id)) AS h FROM hospital.pacientes;
-SELECT sum(linhas) FROM alimentador_reset(scale => 0.1, seed => 7);
+SELECT sum(linhas) FROM alimentador_reset(scale => 0.1, semente => 7);
 SELECT h = (SELECT md5(string_agg(cpf || nome || nascimento || endereco, ',' ORDER BY id)) FROM hospital.pacientes) AS same_rows FROM fp;
 SELECT count(*) AS invalid_lifecycles FROM hospital.consultas WHERE status IN ('realizada', 'faltou') AND data > now();
 -- A patient is admitted at most once at a time, and their stays never overlap.
@@ -26,5 +26,5 @@ INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto)
 -- Reset without reseed empties the record; a scale-0.1 seed records itself.
 SELECT * FROM alimentador_reset(reseed => false);
 SELECT escala, semente, linhas, anexada, semeado_em FROM alimentador_semeadura;
-SELECT sum(linhas) FROM alimentador_reset(scale => 0.1, seed => 7);
+SELECT sum(linhas) FROM alimentador_reset(scale => 0.1, semente => 7);
 SELECT escala, semente, linhas, anexada FROM alimentador_semeadura;
