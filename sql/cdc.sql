@@ -19,6 +19,19 @@ CREATE TABLE hospital.pulso (
 COMMENT ON TABLE hospital.pulso IS 'alimentador heartbeat: updated while the stream is idle so replication slots advance';
 INSERT INTO hospital.pulso DEFAULT VALUES;
 
+-- The ledger's sequence numbers (alimentador.ledger): each worker's transactions are numbered 1, 2, 3…
+-- without gaps. The number is taken in the transaction it describes (an UPDATE of the worker's row),
+-- so a transaction rolled back gives its number back, and the numbering goes on across worker
+-- restarts, crash restarts and server restarts. Outside schema hospital: not in the publication.
+CREATE TABLE @extschema@.alimentador_razao (
+    worker        int         PRIMARY KEY,
+    seq           bigint      NOT NULL,
+    atualizada_em timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE @extschema@.alimentador_razao IS
+    'alimentador ledger: the last sequence number of each worker''s committed stream transactions';
+GRANT SELECT ON @extschema@.alimentador_razao TO PUBLIC;
+
 -- Update and delete events carry the whole old row (alimentador_replica_identity() switches).
 DO $$
 DECLARE

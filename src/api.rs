@@ -219,6 +219,7 @@ fn alimentador_status() -> TableIterator<
         name!(falhas, i64),
         name!(esperas_por_lock, i64),
         name!(transacoes, i64),
+        name!(razao_seq, i64),
         name!(ultimo_erro, Option<String>),
         name!(ultimo_erro_em, Option<TimestampWithTimeZone>),
         name!(batimentos, i64),
@@ -245,6 +246,7 @@ fn alimentador_status() -> TableIterator<
                 s.failed as i64,
                 s.lock_waits as i64,
                 s.transactions as i64,
+                s.ledger_seq,
                 s.last_error(),
                 timestamptz(s.last_error_at),
                 s.heartbeats as i64,
@@ -331,6 +333,11 @@ fn alimentador_settings() -> TableIterator<
         (
             "workers".to_string(),
             settings::WORKERS.get().to_string(),
+            origin(false),
+        ),
+        (
+            "ledger".to_string(),
+            format!("{:?}", settings::LEDGER.get()).to_lowercase(),
             origin(false),
         ),
         (

@@ -51,6 +51,7 @@ fn marker_json(index: usize, slot: &WorkerSlot, reason: &str) -> serde_json::Val
         "em": iso(status::now()),
         "feitas": slot.committed.done_total(),
         "batimentos": slot.heartbeats,
+        "razao_seq": slot.ledger_seq,
         "linhas": slot.rows_json(),
         "operacoes": WorkerSlot::per_kind_json(&slot.committed.done),
     })

@@ -27,6 +27,15 @@ pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static ARRIVALS: GucSetting<ArrivalsSetting> =
     GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
+pub static LEDGER: GucSetting<LedgerSetting> =
+    GucSetting::<LedgerSetting>::new(LedgerSetting::Counts);
+
+/// `alimentador.ledger`: whether each stream transaction carries its ledger message.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LedgerSetting {
+    Off,
+    Counts,
+}
 
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ArrivalsSetting {
@@ -71,6 +80,9 @@ pub fn register(preloading: bool) {
     GucRegistry::define_int_guc(c"alimentador.marker_interval", c"Seconds between verification markers (logical decoding messages) from each worker.",
         c"Markers carry the worker's cumulative committed counts; they are also sent when a worker starts streaming and when it pauses. Default 60s; 0 sends only those. Reloadable.",
         &MARKER_INTERVAL, 0, 86_400, GucContext::Sighup, GucFlags::UNIT_S);
+    GucRegistry::define_enum_guc(c"alimentador.ledger", c"Whether each stream transaction emits its ledger message: off or counts.",
+        c"counts (the default): every worker transaction that changed rows emits a transactional logical message (prefix alimentador.tx) with the worker, a gap-free sequence number, the operations and the rows per table and change. Reloadable.",
+        &LEDGER, GucContext::Sighup, GucFlags::default());
     GucRegistry::define_int_guc(c"alimentador.lock_timeout", c"How long a worker's statement waits for a lock before the worker rolls back and retries.",
         c"The worker's lock_timeout: while another session holds a lock the stream needs, the worker shows 'waiting for lock' and still answers pause and terminate. Default 1s. Reloadable.",
         &LOCK_TIMEOUT, 10, 3_600_000, GucContext::Sighup, GucFlags::UNIT_MS);

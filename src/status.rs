@@ -66,6 +66,8 @@ pub struct WorkerSlot {
     pub failed: u64,
     /// Batches rolled back because lock_timeout expired (not failures: retried).
     pub lock_waits: u64,
+    /// The ledger's sequence number of the last committed transaction (0: none yet).
+    pub ledger_seq: i64,
     pub ops_per_sec: f64,
     /// Heartbeats (updates of hospital.pulso) committed.
     pub heartbeats: u64,
@@ -90,6 +92,7 @@ impl WorkerSlot {
         transactions: 0,
         failed: 0,
         lock_waits: 0,
+        ledger_seq: 0,
         ops_per_sec: 0.0,
         heartbeats: 0,
         markers: 0,
@@ -277,10 +280,13 @@ pub fn set_state(index: usize, state: WorkerState) {
     });
 }
 
-pub fn record_commit(index: usize, tally: &Tally) {
+pub fn record_commit(index: usize, tally: &Tally, ledger_seq: Option<i64>) {
     with_slot(index, |s| {
         s.committed.merge(tally);
         s.transactions += 1;
+        if let Some(seq) = ledger_seq {
+            s.ledger_seq = seq;
+        }
     });
 }
 

@@ -79,7 +79,8 @@ pub struct Batch {
 /// Whether a worker can stream into the database it is connected to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Readiness {
-    Ready,
+    /// Ready; the extension's schema, quoted (where the ledger's table is).
+    Ready(String),
     NoExtension,
     /// The worker's role lacks these privileges (e.g. "INSERT ON hospital.consultas, …").
     MissingPrivileges(String),
@@ -89,11 +90,11 @@ const READINESS: &str = include_str!("../sql/worker/readiness.sql");
 
 /// Checks the extension and the privileges the stream needs (in the current transaction).
 pub fn readiness() -> Readiness {
-    let (installed, missing) = Spi::get_two::<bool, String>(READINESS)
+    let (schema, missing) = Spi::get_two::<String, String>(READINESS)
         .unwrap_or_else(|e| panic!("checking readiness: {e}"));
-    match (installed, missing) {
-        (Some(true), None) => Readiness::Ready,
-        (Some(true), Some(missing)) => Readiness::MissingPrivileges(missing),
-        _ => Readiness::NoExtension,
+    match (schema, missing) {
+        (Some(schema), None) => Readiness::Ready(schema),
+        (Some(_), Some(missing)) => Readiness::MissingPrivileges(missing),
+        (None, _) => Readiness::NoExtension,
     }
 }

@@ -19,6 +19,7 @@ use pgrx::bgworkers::{
 use pgrx::prelude::*;
 
 use crate::backoff::{Report, Streak};
+use crate::ledger::Ledger;
 use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
 use crate::status::{self, ConnectionProblem, WorkerState};
@@ -58,6 +59,8 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     terminate_like_a_backend();
     // SAFETY: MyProcPid is set for every backend.
     status::worker_started(index, unsafe { pg_sys::MyProcPid });
+    // SAFETY: registers a callback that runs at process exit while shared memory is attached.
+    unsafe { pg_sys::before_shmem_exit(Some(exiting), pg_sys::Datum::from(index)) };
     let database = settings::database();
     let role = settings::role();
     if status::control().connect_failed {
@@ -74,8 +77,14 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     configure_session(index);
     log!("alimentador: worker {index} connected to database \"{database}\"");
     Worker::new(index).run();
-    // run() returns only when the postmaster died.
-    status::worker_stopped(index);
+    // run() returns only when the postmaster died; `exiting` records the stop.
+}
+
+/// At any exit (FATAL after a terminate, postmaster death): the status shows `stopped` until the
+/// postmaster restarts the worker, not the state of a process that is gone.
+#[pg_guard]
+unsafe extern "C-unwind" fn exiting(_code: std::ffi::c_int, index: pg_sys::Datum) {
+    status::worker_stopped(index.value());
 }
 
 /// SIGTERM gets PostgreSQL's own handler, as in any backend: the next interrupt check — also inside
@@ -137,7 +146,6 @@ fn diagnose_connection(index: usize, database: &str, role: Option<&str>) {
             }
         }
         if !BackgroundWorker::wait_latch(Some(POLL)) {
-            status::worker_stopped(index);
             return;
         }
     }
@@ -267,6 +275,7 @@ struct Params {
     weights: Weights,
     ops_per_transaction: u32,
     lock_timeout_ms: i32,
+    ledger: bool,
 }
 
 impl Params {
@@ -279,6 +288,7 @@ impl Params {
             weights: overrides.weights(),
             ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
             lock_timeout_ms: settings::LOCK_TIMEOUT.get(),
+            ledger: settings::LEDGER.get() != settings::LedgerSetting::Off,
         }
     }
 }
@@ -289,6 +299,8 @@ struct Worker {
     pacer: Pacer,
     /// The extension is installed and the role has every privilege the stream needs.
     ready: bool,
+    /// The ledger's statements, for the extension's schema (known once ready).
+    ledger: Option<Ledger>,
     last_ready_poll: Option<Instant>,
     seeded: bool,
     last_seed_poll: Option<Instant>,
@@ -317,6 +329,7 @@ impl Worker {
             engine: Engine::new(rng_seed, index as u64),
             pacer: Pacer::new(0.0, Arrivals::Uniform, now),
             ready: false,
+            ledger: None,
             last_ready_poll: None,
             seeded: false,
             last_seed_poll: None,
@@ -379,15 +392,26 @@ impl Worker {
         }
         self.apply_lock_timeout(p.lock_timeout_ms);
         let ops = p.ops_per_transaction;
-        let result = transaction::top_level(|| self.engine.run_batch(&p.weights, ops));
+        let (engine, ledger, index) = (&mut self.engine, &mut self.ledger, self.index);
+        let result = transaction::top_level(|| {
+            let batch = engine.run_batch(&p.weights, ops);
+            // Numbered and described inside the transaction it describes.
+            let seq = match ledger {
+                Some(ledger) if p.ledger && batch.tally.done_total() > 0 => {
+                    Some(ledger.record(index, &batch.tally))
+                }
+                _ => None,
+            };
+            (batch, seq)
+        });
         let u = self.engine.uniform01();
         self.pacer.done(ops, u);
         // SAFETY: flushes this process's table statistics (at most once a second), as backends do
         // when idle, so pg_stat_user_tables sees the stream's changes.
         unsafe { pg_sys::pgstat_report_stat(false) };
         match result {
-            Ok(batch) => {
-                status::record_commit(self.index, &batch.tally);
+            Ok((batch, seq)) => {
+                status::record_commit(self.index, &batch.tally, seq);
                 self.succeeded();
                 if batch.hospital_empty {
                     self.seeded = false;
@@ -526,7 +550,12 @@ impl Worker {
     fn poll_readiness(&mut self) -> bool {
         match Self::poll(&mut self.last_ready_poll, stream::readiness) {
             None => {}
-            Some(Ok(Readiness::Ready)) => self.ready = true,
+            Some(Ok(Readiness::Ready(schema))) => {
+                if self.ledger.as_ref().is_none_or(|l| l.schema() != schema) {
+                    self.ledger = Some(Ledger::new(schema));
+                }
+                self.ready = true;
+            }
             Some(Ok(Readiness::NoExtension)) => self.enter(WorkerState::WaitingForExtension),
             Some(Ok(Readiness::MissingPrivileges(missing))) => {
                 if self.logged_state != Some(WorkerState::WaitingForPrivileges) {

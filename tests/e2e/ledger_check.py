@@ -1,0 +1,77 @@
+"""Checks the transaction ledger in test_decoding output (include-xids on), read from stdin.
+
+Every transaction that changed hospital rows (heartbeats of hospital.pulso aside) must carry exactly
+one `alimentador.tx` message whose rows per table and change equal the transaction's changes, and
+each worker's sequence numbers must follow each other without a gap or a repeat, starting after
+--after (worker=seq,...). Prints a summary line; exits 1 with the problems otherwise.
+"""
+
+import argparse
+import json
+import re
+import sys
+from collections import defaultdict
+
+CHANGE = re.compile(r"^table hospital\.(\w+): (INSERT|UPDATE|DELETE):")
+MESSAGE = re.compile(r"^message: transactional: 1 prefix: ([^,]+), sz: \d+ content:(.*)$")
+
+
+def transactions(lines):
+    current = None
+    for line in lines:
+        line = line.rstrip("\n")
+        if line.startswith("BEGIN"):
+            current = {"xid": line.split()[1], "rows": defaultdict(int), "messages": []}
+        elif line.startswith("COMMIT"):
+            yield current
+            current = None
+        elif current is not None:
+            m = CHANGE.match(line)
+            if m:
+                current["rows"][(m.group(1), m.group(2).lower())] += 1
+                continue
+            m = MESSAGE.match(line)
+            if m:
+                current["messages"].append((m.group(1), m.group(2)))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--after", default="", help="worker=seq,... already seen")
+    parser.add_argument("--expect-none", action="store_true", help="no ledger message at all")
+    args = parser.parse_args()
+    last = {int(k): int(v) for k, v in (p.split("=") for p in args.after.split(",") if p)}
+    problems, stream_txs, messages = [], 0, 0
+    for tx in transactions(sys.stdin):
+        rows = {k: v for k, v in tx["rows"].items() if k[0] != "pulso"}
+        ledger = [json.loads(c) for p, c in tx["messages"] if p == "alimentador.tx"]
+        messages += len(ledger)
+        if not rows and not ledger:
+            continue
+        stream_txs += 1
+        if args.expect_none:
+            if ledger:
+                problems.append(f"xid {tx['xid']}: a ledger message with alimentador.ledger = off")
+            continue
+        if len(ledger) != 1:
+            problems.append(f"xid {tx['xid']}: {len(ledger)} ledger messages for {dict(rows)}")
+            continue
+        m = ledger[0]
+        said = {(t, c): n for t, per in m["linhas"].items() for c, n in per.items()}
+        if said != rows:
+            problems.append(f"xid {tx['xid']}: the message says {said}, the transaction changed {dict(rows)}")
+        w, seq = m["worker"], m["seq"]
+        if seq != last.get(w, 0) + 1:
+            problems.append(f"worker {w}: seq {seq} after {last.get(w, 0)}")
+        last[w] = seq
+    print("ledger: %d stream transactions, %d messages, last %s"
+          % (stream_txs, messages, ",".join(f"{w}={s}" for w, s in sorted(last.items()))))
+    if stream_txs == 0:
+        problems.append("no stream transaction at all: nothing was checked")
+    for p in problems[:20]:
+        print("  problem:", p)
+    sys.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()
