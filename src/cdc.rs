@@ -11,10 +11,51 @@ use crate::status::{self, WorkerSlot};
 use crate::transaction::{self, Failure};
 
 /// The prefix of every marker message.
-pub const MARKER_PREFIX: &str = "alimentador";
+pub const MARKER_PREFIX: &std::ffi::CStr = c"alimentador";
 
 const HEARTBEAT: &str = "UPDATE hospital.pulso SET batida = now(), worker = $1, seq = seq + 1";
-const EMIT: &str = "SELECT pg_logical_emit_message(true, $1, $2)";
+
+unsafe extern "C-unwind" {
+    /// What `pg_logical_emit_message()` runs (replication/message.h), called directly: the ledger
+    /// writes one message per stream transaction, and a SQL statement for it would cost more than
+    /// the message. Not in pgrx's bindings.
+    #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+    fn LogLogicalMessage(
+        prefix: *const std::ffi::c_char,
+        message: *const std::ffi::c_char,
+        size: usize,
+        transactional: bool,
+    ) -> pg_sys::XLogRecPtr;
+    #[cfg(any(feature = "pg17", feature = "pg18"))]
+    fn LogLogicalMessage(
+        prefix: *const std::ffi::c_char,
+        message: *const std::ffi::c_char,
+        size: usize,
+        transactional: bool,
+        flush: bool,
+    ) -> pg_sys::XLogRecPtr;
+}
+
+/// Writes a transactional logical decoding message in the current transaction: decoded with the
+/// transaction's changes, and only if it commits.
+pub fn emit_message(prefix: &std::ffi::CStr, body: &str) {
+    // SAFETY: valid pointers for the call's duration; inside a transaction; an ERROR raised by
+    // PostgreSQL is turned into a Rust panic by the guard instead of jumping over Rust frames.
+    unsafe {
+        pg_sys::ffi::pg_guard_ffi_boundary(|| {
+            #[cfg(not(any(feature = "pg17", feature = "pg18")))]
+            LogLogicalMessage(prefix.as_ptr(), body.as_ptr().cast(), body.len(), true);
+            #[cfg(any(feature = "pg17", feature = "pg18"))]
+            LogLogicalMessage(
+                prefix.as_ptr(),
+                body.as_ptr().cast(),
+                body.len(),
+                true,
+                false,
+            );
+        })
+    }
+}
 
 /// Touches hospital.pulso in its own transaction; counted when committed.
 pub fn heartbeat(index: usize) -> Result<(), Failure> {
@@ -27,9 +68,7 @@ pub fn heartbeat(index: usize) -> Result<(), Failure> {
 pub fn marker(index: usize, reason: &str) -> Result<(), Failure> {
     let slot = status::slot(index);
     let body = marker_json(index, &slot, reason).to_string();
-    transaction::top_level(|| {
-        Spi::run_with_args(EMIT, &[MARKER_PREFIX.into(), body.as_str().into()])
-    })??;
+    transaction::top_level(|| emit_message(MARKER_PREFIX, &body))?;
     status::record_marker(index);
     Ok(())
 }

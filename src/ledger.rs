@@ -16,16 +16,17 @@ use serde_json::{json, Map, Value};
 use crate::model::{Change, OpKind, Table, Tally};
 
 /// The prefix of every ledger message.
-pub const LEDGER_PREFIX: &str = "alimentador.tx";
+pub const LEDGER_PREFIX: &std::ffi::CStr = c"alimentador.tx";
 
+/// `%s` is the extension's schema, quoted.
 const NEXT_SEQ: &str = include_str!("../sql/worker/next_ledger_seq.sql");
-const EMIT: &str = "SELECT pg_catalog.pg_logical_emit_message(true, $1, $2)";
+const FIRST_SEQ: &str = include_str!("../sql/worker/first_ledger_seq.sql");
 
 /// A worker's ledger: its statements, prepared once for the extension's schema.
 pub struct Ledger {
     schema: String,
     next_seq: Option<OwnedPreparedStatement>,
-    emit: Option<OwnedPreparedStatement>,
+    first_seq: Option<OwnedPreparedStatement>,
 }
 
 impl Ledger {
@@ -33,7 +34,7 @@ impl Ledger {
         Ledger {
             schema,
             next_seq: None,
-            emit: None,
+            first_seq: None,
         }
     }
 
@@ -44,40 +45,44 @@ impl Ledger {
     /// Numbers the current transaction and emits its message; returns the sequence number. Runs in
     /// the transaction of the batch, after its operations.
     pub fn record(&mut self, worker: usize, tally: &Tally) -> i64 {
+        let seq = self.next(worker);
+        crate::cdc::emit_message(LEDGER_PREFIX, &message(worker, seq, tally).to_string());
+        seq
+    }
+
+    /// The worker's next number: an UPDATE of its row (a HOT update, the usual case), or the row's
+    /// creation with 1 for a worker's first transaction ever.
+    fn next(&mut self, worker: usize) -> i64 {
         Spi::connect_mut(|client| {
-            if self.next_seq.is_none() {
-                let sql = NEXT_SEQ.replace("%s", &self.schema);
-                let plan = client
-                    .prepare_mut(&sql, &[PgOid::from(pg_sys::INT4OID)])
-                    .unwrap_or_else(|e| panic!("preparing the ledger's sequence: {e}"))
-                    .keep();
-                self.next_seq = Some(plan);
-                let emit = client
-                    .prepare_mut(
-                        EMIT,
-                        &[PgOid::from(pg_sys::TEXTOID), PgOid::from(pg_sys::TEXTOID)],
-                    )
-                    .unwrap_or_else(|e| panic!("preparing the ledger's message: {e}"))
-                    .keep();
-                self.emit = Some(emit);
-            }
-            let (Some(next_seq), Some(emit)) = (&self.next_seq, &self.emit) else {
-                unreachable!("prepared above")
-            };
             let args: [DatumWithOid; 1] = [(worker as i32).into()];
-            let seq = client
-                .update(next_seq, None, &args)
-                .unwrap_or_else(|e| panic!("taking the ledger's sequence number: {e}"))
-                .first()
-                .get_one::<i64>()
-                .unwrap_or_else(|e| panic!("reading the ledger's sequence number: {e}"))
-                .unwrap_or_else(|| panic!("the ledger's sequence number is NULL"));
-            let body = message(worker, seq, tally).to_string();
-            let args: [DatumWithOid; 2] = [LEDGER_PREFIX.into(), body.as_str().into()];
-            client
-                .update(emit, None, &args)
-                .unwrap_or_else(|e| panic!("emitting the ledger's message: {e}"));
-            seq
+            for (plan, sql) in [
+                (&mut self.next_seq, NEXT_SEQ),
+                (&mut self.first_seq, FIRST_SEQ),
+            ] {
+                if plan.is_none() {
+                    let sql = sql.replace("%s", &self.schema);
+                    *plan = Some(
+                        client
+                            .prepare_mut(&sql, &[PgOid::from(pg_sys::INT4OID)])
+                            .unwrap_or_else(|e| panic!("preparing the ledger's numbering: {e}"))
+                            .keep(),
+                    );
+                }
+                let Some(plan) = plan.as_ref() else {
+                    unreachable!("prepared above")
+                };
+                let table = client
+                    .update(plan, None, &args)
+                    .unwrap_or_else(|e| panic!("numbering the ledger: {e}"));
+                if !table.is_empty() {
+                    return table
+                        .first()
+                        .get_one::<i64>()
+                        .unwrap_or_else(|e| panic!("reading the ledger's number: {e}"))
+                        .unwrap_or_else(|| panic!("the ledger's number is NULL"));
+                }
+            }
+            panic!("the ledger's row of worker {worker} could be neither updated nor created")
         })
     }
 }
