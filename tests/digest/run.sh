@@ -145,6 +145,9 @@ sql_enc=$(psql -X -A -t -q -v ON_ERROR_STOP=1 -d sink -c '\i tools/digest/postgr
 check "SQL and Python agree on every type (digest of public.tipos)" eq "$sql_enc" "$(sed -n 2p <<< "$py_rows")"
 check "Python's encoding of row 1 is docs/digest.md's example" eq "$(sed -n 1p <<< "$py_rows")" \
   '1:14:1.502:ab5:ção27:2024-01-05T07:00:00.500000Z26:2024-01-05T10:00:00.00000010:2024-01-054:true36:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1128:{"b": [1, 2.50], "aa": null}'
+q -d sink "CREATE VIEW public.exemplo AS SELECT * FROM public.tipos WHERE id IN (1, 3)"
+check "docs/digest.md's example digest, in SQL" eq "$(psql -X -A -t -q -d sink -v tabela=public.exemplo -f tools/digest/postgres.sql)" "2|263529147fcc87b9"
+check "…and in Python" eq "$(python3 -c 'import sys; sys.path.insert(0, "tools/digest"); from digest import table_digest; print(*table_digest([[3] + [None] * 9], ["int4"] * 10))')" "1 05087f4fab7c950e"
 one() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d sink -c '\i tools/digest/postgres.sql' -c "CREATE TEMP TABLE um AS SELECT $1 AS v" -c "SELECT digest FROM pg_temp.alimentador_digest_tabela('um')"; }
 check "numeric 1.50 and 1.5 differ" differs "$(one "1.50::numeric")" "$(one "1.5::numeric")"
 check "'' and NULL differ" differs "$(one "''::text")" "$(one "NULL::text")"
