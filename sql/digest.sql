@@ -151,12 +151,15 @@ BEGIN
     -- ONE statement: under READ COMMITTED each statement takes its own snapshot, so every table is
     -- read in the same one (in REPEATABLE READ / SERIALIZABLE, the transaction's), and
     -- pg_current_snapshot() in that statement returns exactly it. Plain SELECTs: ACCESS SHARE only,
-    -- the stream keeps writing. The LSN is read during the statement, after the snapshot was taken.
+    -- the stream keeps writing. The LSN is read during the statement, after the snapshot was taken:
+    -- the INSERT position, not pg_current_wal_lsn() (the write position), because with
+    -- synchronous_commit = off a transaction is visible before its commit record is written, and
+    -- `lsn` must be past the commit of every transaction in the snapshot.
     RETURN QUERY EXECUTE pg_catalog.format(
         'WITH s AS MATERIALIZED (
              SELECT pg_catalog.pg_current_snapshot() AS snap,
                     CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()
-                         ELSE pg_catalog.pg_current_wal_lsn() END AS lsn,
+                         ELSE pg_catalog.pg_current_wal_insert_lsn() END AS lsn,
                     pg_catalog.clock_timestamp() AS em)
          SELECT d.tabela, d.linhas, @extschema@.alimentador_digest_hex(d.soma),
                 pg_catalog.pg_snapshot_xmin(s.snap), pg_catalog.pg_snapshot_xmax(s.snap),

@@ -3,7 +3,7 @@
 -- are proven against the other three implementations by tests/digest/run.sh.
 SELECT tabela, d.linhas = coalesce(c.linhas, (SELECT count(*) FROM hospital.pulso)) AS counted,
        digest ~ '^[0-9a-f]{16}$' AS hex16, snapshot_xmin <= snapshot_xmax AS snapshot_ok,
-       lsn <= pg_current_wal_lsn() AS lsn_ok
+       lsn <= pg_current_wal_insert_lsn() AS lsn_ok
 FROM alimentador_digest() d LEFT JOIN alimentador_counts() c USING (tabela) ORDER BY tabela;
 -- By default every table, parents first.
 SELECT string_agg(tabela, ' ') AS tabelas FROM alimentador_digest();
