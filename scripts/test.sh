@@ -6,7 +6,8 @@
 #   3. the isolation specs (tests/isolation) — concurrent sessions, step by step
 #   4. end-to-end tests of the background workers and scripts (tests/e2e/*.sh)
 #   5. the Dockerfile's build steps, run on this host (tests/e2e/docker-steps.sh), when present
-#   6. the Debezium end-to-end test (tests/cdc/run.sh), when present
+#   6. the table digest computed four ways agrees (tests/digest/run.sh: SQL, sink SQL, DuckDB, Python)
+#   7. the Debezium end-to-end test (tests/cdc/run.sh), when present
 # Installs what is missing first. Idempotent; every cluster is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ CARGO_PGRX_TEST_RUNAS=postgres CARGO_PGRX_TEST_PGDATA="$pgdata" cargo pgrx test 
 step "install the extension"
 scripts/build-extension.sh debug
 
-for t in tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/*.sh tests/cdc/run.sh; do
+for t in tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/*.sh tests/digest/run.sh tests/cdc/run.sh; do
   [ -x "$t" ] || continue
   step "$t"
   "$t"

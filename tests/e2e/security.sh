@@ -85,6 +85,7 @@ echo "== security: every alimentador_* function, called by a superuser whose pat
 as_super() { q -d $DB "SET search_path = public, postgres, pg_catalog; $1" >/dev/null; }
 as_super "SELECT count(*) FROM alimentador_stream(300, '$every_kind,transacao_grande=1', 3)"
 as_super "SELECT * FROM alimentador_counts()"
+as_super "SELECT * FROM alimentador_digest()"
 as_super "SELECT * FROM alimentador_status()"
 as_super "SELECT * FROM alimentador_changes()"
 as_super "SELECT * FROM alimentador_settings()"
