@@ -184,7 +184,7 @@ fn run_in_session(
     while left > 0 {
         let n = left.min(group);
         left -= n;
-        match transaction::sub(|| engine.run_batch(weights, n)) {
+        match transaction::sub(|| engine.run_batch(weights, n, false)) {
             Ok(batch) => tally.merge(&batch.tally),
             Err(failure) => {
                 let kind = engine.current.take().unwrap_or(OpKind::InsertPaciente);

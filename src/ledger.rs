@@ -13,7 +13,7 @@ use pgrx::spi::OwnedPreparedStatement;
 use pgrx::PgOid;
 use serde_json::{json, Map, Value};
 
-use crate::model::{Change, OpKind, Table, Tally};
+use crate::model::{Change, Keys, OpKind, Table, Tally};
 
 /// The prefix of every ledger message.
 pub const LEDGER_PREFIX: &std::ffi::CStr = c"alimentador.tx";
@@ -44,9 +44,10 @@ impl Ledger {
 
     /// Numbers the current transaction and emits its message; returns the sequence number. Runs in
     /// the transaction of the batch, after its operations.
-    pub fn record(&mut self, worker: usize, tally: &Tally) -> i64 {
+    pub fn record(&mut self, worker: usize, tally: &Tally, keys: Option<&Keys>) -> i64 {
         let seq = self.next(worker);
-        crate::cdc::emit_message(LEDGER_PREFIX, &message(worker, seq, tally).to_string());
+        let body = message(worker, seq, tally, keys).to_string();
+        crate::cdc::emit_message(LEDGER_PREFIX, &body);
         seq
     }
 
@@ -88,25 +89,42 @@ impl Ledger {
 }
 
 /// The message: `{"worker": 0, "seq": 42, "operacoes": {"insert_consulta": 1},
-/// "linhas": {"consultas": {"insert": 1}}}` — only operations and rows that happened.
-pub fn message(worker: usize, seq: i64, tally: &Tally) -> Value {
+/// "linhas": {"consultas": {"insert": 1}}}` — only operations and rows that happened — and, at the
+/// `keys` level, `"chaves": {"consultas": {"insert": [1234]}}`.
+pub fn message(worker: usize, seq: i64, tally: &Tally, keys: Option<&Keys>) -> Value {
     let operations: Map<String, Value> = OpKind::ALL
         .iter()
         .filter(|k| tally.done[**k as usize] > 0)
         .map(|k| (k.name().to_string(), json!(tally.done[*k as usize])))
         .collect();
-    let rows: Map<String, Value> = Table::ALL
+    let rows = per_table(|t, c| {
+        let n = tally.rows.get(t, c);
+        (n > 0).then(|| json!(n))
+    });
+    let mut message =
+        json!({"worker": worker, "seq": seq, "operacoes": operations, "linhas": rows});
+    if let Some(keys) = keys {
+        message["chaves"] = per_table(|t, c| {
+            let ids = keys.get(t, c);
+            (!ids.is_empty()).then(|| json!(ids))
+        });
+    }
+    message
+}
+
+/// {"tabela": {"change": value}} for the (table, change) pairs that have a value.
+fn per_table(value: impl Fn(Table, Change) -> Option<Value>) -> Value {
+    let tables: Map<String, Value> = Table::ALL
         .iter()
         .filter_map(|t| {
             let per: Map<String, Value> = Change::ALL
                 .iter()
-                .filter(|c| tally.rows.get(*t, **c) > 0)
-                .map(|c| (c.name().to_string(), json!(tally.rows.get(*t, *c))))
+                .filter_map(|c| value(*t, *c).map(|v| (c.name().to_string(), v)))
                 .collect();
             (!per.is_empty()).then(|| (t.name().to_string(), Value::Object(per)))
         })
         .collect();
-    json!({"worker": worker, "seq": seq, "operacoes": operations, "linhas": rows})
+    Value::Object(tables)
 }
 
 #[cfg(test)]
@@ -120,8 +138,14 @@ mod tests {
         tally.rows.add(Table::Consultas, Change::Delete, 3);
         tally.rows.add(Table::Pacientes, Change::Delete, 1);
         assert_eq!(
-            message(1, 7, &tally).to_string(),
+            message(1, 7, &tally, None).to_string(),
             r#"{"linhas":{"consultas":{"delete":3},"pacientes":{"delete":1}},"operacoes":{"delete_paciente":1},"seq":7,"worker":1}"#
+        );
+        let mut keys = Keys::default();
+        keys.add(Table::Pacientes, Change::Delete, &mut vec![42]);
+        assert_eq!(
+            message(1, 7, &tally, Some(&keys))["chaves"].to_string(),
+            r#"{"pacientes":{"delete":[42]}}"#
         );
     }
 }

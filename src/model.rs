@@ -144,6 +144,20 @@ impl fmt::Display for OpKind {
     }
 }
 
+/// The primary keys of the rows changed, per table and change (the ledger's `keys` level).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keys(pub [[Vec<i64>; Change::COUNT]; Table::COUNT]);
+
+impl Keys {
+    pub fn add(&mut self, table: Table, change: Change, ids: &mut Vec<i64>) {
+        self.0[table as usize][change as usize].append(ids);
+    }
+
+    pub fn get(&self, table: Table, change: Change) -> &[i64] {
+        &self.0[table as usize][change as usize]
+    }
+}
+
 /// What a batch of operations did, before or after it is committed.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Tally {

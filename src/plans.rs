@@ -43,6 +43,22 @@ impl Plans {
         self.exec(client, sql, args).len()
     }
 
+    /// The ids returned by `sql` (a statement ending in `RETURNING id`), one per row it changed.
+    pub fn ids(
+        &mut self,
+        client: &mut SpiClient,
+        sql: &'static str,
+        args: &[DatumWithOid],
+    ) -> Vec<i64> {
+        self.exec(client, sql, args)
+            .map(|row| {
+                row.get::<i64>(1)
+                    .unwrap_or_else(|e| panic!("reading the ids of {sql}: {e}"))
+                    .unwrap_or_else(|| panic!("{sql} returned a NULL id"))
+            })
+            .collect()
+    }
+
     /// The first row of `sql` read as a tuple of its columns, or None when it returned no row.
     pub fn first<T: Row>(
         &mut self,

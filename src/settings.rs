@@ -35,6 +35,7 @@ pub static LEDGER: GucSetting<LedgerSetting> =
 pub enum LedgerSetting {
     Off,
     Counts,
+    Keys,
 }
 
 #[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -80,8 +81,8 @@ pub fn register(preloading: bool) {
     GucRegistry::define_int_guc(c"alimentador.marker_interval", c"Seconds between verification markers (logical decoding messages) from each worker.",
         c"Markers carry the worker's cumulative committed counts; they are also sent when a worker starts streaming and when it pauses. Default 60s; 0 sends only those. Reloadable.",
         &MARKER_INTERVAL, 0, 86_400, GucContext::Sighup, GucFlags::UNIT_S);
-    GucRegistry::define_enum_guc(c"alimentador.ledger", c"Whether each stream transaction emits its ledger message: off or counts.",
-        c"counts (the default): every worker transaction that changed rows emits a transactional logical message (prefix alimentador.tx) with the worker, a gap-free sequence number, the operations and the rows per table and change. Reloadable.",
+    GucRegistry::define_enum_guc(c"alimentador.ledger", c"Whether each stream transaction emits its ledger message: off, counts or keys.",
+        c"counts (the default): every worker transaction that changed rows emits a transactional logical message (prefix alimentador.tx) with the worker, a gap-free sequence number, the operations and the rows per table and change; keys adds the primary keys changed. Reloadable.",
         &LEDGER, GucContext::Sighup, GucFlags::default());
     GucRegistry::define_int_guc(c"alimentador.lock_timeout", c"How long a worker's statement waits for a lock before the worker rolls back and retries.",
         c"The worker's lock_timeout: while another session holds a lock the stream needs, the worker shows 'waiting for lock' and still answers pause and terminate. Default 1s. Reloadable.",

@@ -7,7 +7,7 @@ use pgrx::prelude::*;
 use rand::RngExt;
 
 use crate::datagen::{self, Rng};
-use crate::model::{OpKind, Tally};
+use crate::model::{Keys, OpKind, Tally};
 use crate::operations::run::Executor;
 use crate::operations::Weights;
 
@@ -46,7 +46,9 @@ impl Engine {
     /// Runs `ops` operations drawn from `weights` in the current transaction. When none of them
     /// found an eligible row, also checks (in the same transaction) whether the hospital was
     /// emptied: a skip costs an index probe, only an empty hospital makes a worker wait.
-    pub fn run_batch(&mut self, weights: &Weights, ops: u32) -> Batch {
+    /// With `keys`, the batch also says which rows (primary keys) it changed.
+    pub fn run_batch(&mut self, weights: &Weights, ops: u32, keys: bool) -> Batch {
+        self.executor.collect_keys(keys);
         Spi::connect_mut(|client| {
             let mut tally = Tally::default();
             for _ in 0..ops {
@@ -64,6 +66,7 @@ impl Engine {
             Batch {
                 tally,
                 hospital_empty,
+                keys: keys.then(|| self.executor.take_keys()),
             }
         })
     }
@@ -74,6 +77,8 @@ pub struct Batch {
     pub tally: Tally,
     /// Nothing was eligible and the hospital has no doctors: it was emptied (or never seeded).
     pub hospital_empty: bool,
+    /// The primary keys changed, when asked for.
+    pub keys: Option<Keys>,
 }
 
 /// Whether a worker can stream into the database it is connected to.

@@ -275,7 +275,7 @@ struct Params {
     weights: Weights,
     ops_per_transaction: u32,
     lock_timeout_ms: i32,
-    ledger: bool,
+    ledger: settings::LedgerSetting,
 }
 
 impl Params {
@@ -288,7 +288,7 @@ impl Params {
             weights: overrides.weights(),
             ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
             lock_timeout_ms: settings::LOCK_TIMEOUT.get(),
-            ledger: settings::LEDGER.get() != settings::LedgerSetting::Off,
+            ledger: settings::LEDGER.get(),
         }
     }
 }
@@ -394,11 +394,14 @@ impl Worker {
         let ops = p.ops_per_transaction;
         let (engine, ledger, index) = (&mut self.engine, &mut self.ledger, self.index);
         let result = transaction::top_level(|| {
-            let batch = engine.run_batch(&p.weights, ops);
+            let keys = p.ledger == settings::LedgerSetting::Keys;
+            let batch = engine.run_batch(&p.weights, ops, keys);
             // Numbered and described inside the transaction it describes.
             let seq = match ledger {
-                Some(ledger) if p.ledger && batch.tally.done_total() > 0 => {
-                    Some(ledger.record(index, &batch.tally))
+                Some(ledger)
+                    if p.ledger != settings::LedgerSetting::Off && batch.tally.done_total() > 0 =>
+                {
+                    Some(ledger.record(index, &batch.tally, batch.keys.as_ref()))
                 }
                 _ => None,
             };

@@ -10,4 +10,5 @@ FROM (
          WHERE id >= (SELECT min(id) + floor($6 * (max(id) - min(id) + 1))::bigint FROM hospital.medicos)
          ORDER BY id LIMIT 1) AS m
 ) r
-WHERE p IS NOT NULL AND m IS NOT NULL;
+WHERE p IS NOT NULL AND m IS NOT NULL
+RETURNING id;

@@ -7,4 +7,5 @@ FROM (
          WHERE id >= (SELECT min(id) + floor($4 * (max(id) - min(id) + 1))::bigint FROM hospital.pacientes)
          ORDER BY id LIMIT 1 FOR KEY SHARE SKIP LOCKED) AS p
 ) r
-WHERE p IS NOT NULL;
+WHERE p IS NOT NULL
+RETURNING id;

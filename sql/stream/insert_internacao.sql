@@ -17,4 +17,5 @@ WHERE p.id = (SELECT c.id
                      WHERE i.paciente_id = c.id AND i.data_saida IS NULL) = 0
               ORDER BY c.id LIMIT 1)
 FOR KEY SHARE SKIP LOCKED
-ON CONFLICT (paciente_id) WHERE data_saida IS NULL DO NOTHING;
+ON CONFLICT (paciente_id) WHERE data_saida IS NULL DO NOTHING
+RETURNING id;

@@ -11,3 +11,4 @@ FROM (SELECT (SELECT id FROM hospital.pacientes
               ORDER BY id LIMIT 1) AS c) AS r
 WHERE p IS NOT NULL AND c IS NOT NULL
 ON CONFLICT (paciente_id, convenio_id) DO NOTHING
+RETURNING id;

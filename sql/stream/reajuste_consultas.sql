@@ -7,4 +7,5 @@ WHERE id IN (
     WHERE id >= (SELECT min(id) + floor($1 * greatest(0, max(id) - min(id) + 1 - $2))::bigint FROM hospital.consultas)
     ORDER BY id
     LIMIT $2
-);
+)
+RETURNING id;

@@ -1,4 +1,5 @@
 -- Closes a booked appointment, re-checking its lifecycle (only a past one may be attended or missed); $1 = id, $2 = new status.
 UPDATE hospital.consultas
 SET status = $2
-WHERE id = $1 AND status = 'agendada' AND ($2 = 'cancelada' OR data <= now());
+WHERE id = $1 AND status = 'agendada' AND ($2 = 'cancelada' OR data <= now())
+RETURNING id;

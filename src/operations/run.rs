@@ -15,7 +15,7 @@ use pgrx::spi::{SpiClient, SpiTupleTable};
 use rand::RngExt;
 
 use crate::datagen::{self, Rng};
-use crate::model::{Change, OpKind, RowChanges, Table};
+use crate::model::{Change, Keys, OpKind, RowChanges, Table};
 use crate::pgtypes;
 use crate::plans::{Plans, Row};
 
@@ -42,22 +42,23 @@ const NEXT_PACIENTE_ID: &str = "SELECT nextval('hospital.pacientes_id_seq')";
 /// Guarded: the stream never writes into a hospital that has not been seeded (see stream.rs).
 const INSERT_PACIENTE: &str = include_str!("../../sql/stream/insert_paciente.sql");
 const UPDATE_PACIENTE: &str =
-    "UPDATE hospital.pacientes SET telefone = $2, email = $3, endereco = $4 WHERE id = $1";
+    "UPDATE hospital.pacientes SET telefone = $2, email = $3, endereco = $4 WHERE id = $1 RETURNING id";
 const INSERT_CONSULTA: &str = include_str!("../../sql/stream/insert_consulta.sql");
 const UPDATE_CONSULTA_STATUS: &str = include_str!("../../sql/stream/update_consulta_status.sql");
 const UPDATE_CONSULTA_DATA: &str = include_str!("../../sql/stream/update_consulta_data.sql");
 const DELETE_CONSULTA: &str =
-    "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada'";
+    "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada' RETURNING id";
 const INSERT_EXAME: &str = include_str!("../../sql/stream/insert_exame.sql");
 const UPDATE_EXAME_RESULTADO: &str = include_str!("../../sql/stream/update_exame_resultado.sql");
 const UPDATE_EXAME_URGENCIA: &str =
-    "UPDATE hospital.exames SET urgente = NOT urgente WHERE id = $1";
-const DELETE_EXAME: &str = "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL";
+    "UPDATE hospital.exames SET urgente = NOT urgente WHERE id = $1 RETURNING id";
+const DELETE_EXAME: &str =
+    "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL RETURNING id";
 const INSERT_EXAMES_LOTE: &str = include_str!("../../sql/stream/insert_exames_lote.sql");
 const INSERT_INTERNACAO: &str = include_str!("../../sql/stream/insert_internacao.sql");
 const UPDATE_INTERNACAO_ALTA: &str = include_str!("../../sql/stream/update_internacao_alta.sql");
 const DELETE_VINCULO: &str =
-    "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < current_date";
+    "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < current_date RETURNING id";
 /// `$2` consecutive appointments from a random point that leaves room for `$2` of them.
 const REAJUSTE_CONSULTAS: &str = include_str!("../../sql/stream/reajuste_consultas.sql");
 const INSERT_PACIENTE_CONVENIO: &str =
@@ -66,23 +67,23 @@ const INSERT_PACIENTE_CONVENIO: &str =
 const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
     (
         Table::PacientesConvenios,
-        "DELETE FROM hospital.pacientes_convenios WHERE paciente_id = $1",
+        "DELETE FROM hospital.pacientes_convenios WHERE paciente_id = $1 RETURNING id",
     ),
     (
         Table::Consultas,
-        "DELETE FROM hospital.consultas WHERE paciente_id = $1",
+        "DELETE FROM hospital.consultas WHERE paciente_id = $1 RETURNING id",
     ),
     (
         Table::Exames,
-        "DELETE FROM hospital.exames WHERE paciente_id = $1",
+        "DELETE FROM hospital.exames WHERE paciente_id = $1 RETURNING id",
     ),
     (
         Table::Internacoes,
-        "DELETE FROM hospital.internacoes WHERE paciente_id = $1",
+        "DELETE FROM hospital.internacoes WHERE paciente_id = $1 RETURNING id",
     ),
     (
         Table::Pacientes,
-        "DELETE FROM hospital.pacientes WHERE id = $1",
+        "DELETE FROM hospital.pacientes WHERE id = $1 RETURNING id",
     ),
 ];
 
@@ -90,6 +91,10 @@ const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
 #[derive(Default)]
 pub struct Executor {
     plans: Plans,
+    collect_keys: bool,
+    /// The ids returned by the last changing statement (when collecting keys).
+    last_ids: Vec<i64>,
+    keys: Keys,
 }
 
 /// What one operation did: `None` when no eligible row existed (skipped).
@@ -106,15 +111,48 @@ fn unique_token() -> u64 {
         .wrapping_add(pid % 1024)
 }
 
-fn one(table: Table, change: Change, rows: usize) -> Outcome {
-    (rows > 0).then(|| {
-        let mut changes = RowChanges::default();
-        changes.add(table, change, rows as u64);
-        changes
-    })
-}
-
 impl Executor {
+    /// Whether to collect the ids of the rows changed (for the ledger's `keys` level).
+    pub fn collect_keys(&mut self, on: bool) {
+        self.collect_keys = on;
+        self.keys = Keys::default();
+    }
+
+    /// The ids collected since the last call.
+    pub fn take_keys(&mut self) -> Keys {
+        std::mem::take(&mut self.keys)
+    }
+
+    /// What an operation whose last statement changed `rows` rows of `table` did.
+    fn one(&mut self, table: Table, change: Change, rows: usize) -> Outcome {
+        self.keep_keys(table, change);
+        (rows > 0).then(|| {
+            let mut changes = RowChanges::default();
+            changes.add(table, change, rows as u64);
+            changes
+        })
+    }
+
+    /// Runs a changing statement: what the operation did.
+    fn change(
+        &mut self,
+        client: &mut SpiClient,
+        sql: &'static str,
+        args: &[DatumWithOid],
+        table: Table,
+        change: Change,
+    ) -> Outcome {
+        let rows = self.affected(client, sql, args);
+        self.one(table, change, rows)
+    }
+
+    /// Files the ids of the last statement under its table and change.
+    fn keep_keys(&mut self, table: Table, change: Change) {
+        if self.collect_keys {
+            self.keys.add(table, change, &mut self.last_ids);
+        }
+    }
+
     fn pick<T: Row>(
         &mut self,
         client: &mut SpiClient,
@@ -124,13 +162,20 @@ impl Executor {
         self.plans.first(client, sql, args)
     }
 
+    /// Rows changed by `sql` (every changing statement ends in `RETURNING id`, so that the ids can
+    /// be collected too).
     fn affected(
         &mut self,
         client: &mut SpiClient,
         sql: &'static str,
         args: &[DatumWithOid],
     ) -> usize {
-        self.plans.affected(client, sql, args)
+        if self.collect_keys {
+            self.last_ids = self.plans.ids(client, sql, args);
+            self.last_ids.len()
+        } else {
+            self.plans.affected(client, sql, args)
+        }
     }
 
     /// Picks from a random start; if nothing is at or after it, once more from the beginning.
@@ -191,10 +236,12 @@ impl Executor {
             ),
             OpKind::UpdateExameUrgencia => {
                 let (id,): (i64,) = self.pick_wrapping(client, rng, PICK_EXAME_COM_LAUDO)?;
-                one(
+                self.change(
+                    client,
+                    UPDATE_EXAME_URGENCIA,
+                    &[id.into()],
                     Table::Exames,
                     Change::Update,
-                    self.affected(client, UPDATE_EXAME_URGENCIA, &[id.into()]),
                 )
             }
             OpKind::InsertExamesLote => self.insert_exames_lote(client, rng, now),
@@ -205,7 +252,7 @@ impl Executor {
                     REAJUSTE_CONSULTAS,
                     &[start.into(), LARGE_TRANSACTION_ROWS.into()],
                 );
-                one(Table::Consultas, Change::Update, rows)
+                self.one(Table::Consultas, Change::Update, rows)
             }
             OpKind::DeletePaciente => self.delete_paciente(client, rng),
             OpKind::InsertPacienteConvenio => self.insert_paciente_convenio(client, rng, now),
@@ -239,10 +286,12 @@ impl Executor {
             p.cep.as_str().into(),
             pgtypes::date(p.data_cadastro).into(),
         ];
-        one(
+        self.change(
+            client,
+            INSERT_PACIENTE,
+            &args,
             Table::Pacientes,
             Change::Insert,
-            self.affected(client, INSERT_PACIENTE, &args),
         )
     }
 
@@ -262,10 +311,12 @@ impl Executor {
             rng.random::<f64>().into(),
             rng.random::<f64>().into(),
         ];
-        one(
+        self.change(
+            client,
+            INSERT_CONSULTA,
+            &args,
             Table::Consultas,
             Change::Insert,
-            self.affected(client, INSERT_CONSULTA, &args),
         )
     }
 
@@ -282,11 +333,7 @@ impl Executor {
             e.urgente.into(),
             rng.random::<f64>().into(),
         ];
-        one(
-            Table::Exames,
-            Change::Insert,
-            self.affected(client, INSERT_EXAME, &args),
-        )
+        self.change(client, INSERT_EXAME, &args, Table::Exames, Change::Insert)
     }
 
     fn insert_internacao(
@@ -302,10 +349,12 @@ impl Executor {
             a.quarto.as_str().into(),
             rng.random::<f64>().into(),
         ];
-        one(
+        self.change(
+            client,
+            INSERT_INTERNACAO,
+            &args,
             Table::Internacoes,
             Change::Insert,
-            self.affected(client, INSERT_INTERNACAO, &args),
         )
     }
 
@@ -319,10 +368,12 @@ impl Executor {
             c.email.as_str().into(),
             c.endereco.as_str().into(),
         ];
-        one(
+        self.change(
+            client,
+            UPDATE_PACIENTE,
+            &args,
             Table::Pacientes,
             Change::Update,
-            self.affected(client, UPDATE_PACIENTE, &args),
         )
     }
 
@@ -360,7 +411,7 @@ impl Executor {
                 &[id.into(), status.code().into()],
             )
         };
-        one(Table::Consultas, Change::Update, rows)
+        self.one(Table::Consultas, Change::Update, rows)
     }
 
     fn update_exame(
@@ -378,10 +429,12 @@ impl Executor {
             o.laudo.as_str().into(),
             pgtypes::timestamptz(o.data_resultado).into(),
         ];
-        one(
+        self.change(
+            client,
+            UPDATE_EXAME_RESULTADO,
+            &args,
             Table::Exames,
             Change::Update,
-            self.affected(client, UPDATE_EXAME_RESULTADO, &args),
         )
     }
 
@@ -399,7 +452,7 @@ impl Executor {
             UPDATE_INTERNACAO_ALTA,
             &[id.into(), pgtypes::timestamptz(saida).into()],
         );
-        one(Table::Internacoes, Change::Update, rows)
+        self.one(Table::Internacoes, Change::Update, rows)
     }
 
     fn delete_by_pick(
@@ -411,11 +464,7 @@ impl Executor {
         table: Table,
     ) -> Outcome {
         let id: i64 = self.pick_wrapping::<FirstId>(client, rng, pick)?.0;
-        one(
-            table,
-            Change::Delete,
-            self.affected(client, delete, &[id.into()]),
-        )
+        self.change(client, delete, &[id.into()], table, Change::Delete)
     }
 
     fn insert_exames_lote(
@@ -442,10 +491,12 @@ impl Executor {
             resultados.into(),
             laudos.into(),
         ];
-        one(
+        self.change(
+            client,
+            INSERT_EXAMES_LOTE,
+            &args,
             Table::Exames,
             Change::Insert,
-            self.affected(client, INSERT_EXAMES_LOTE, &args),
         )
     }
 
@@ -464,10 +515,12 @@ impl Executor {
             rng.random::<f64>().into(),
             rng.random::<f64>().into(),
         ];
-        one(
+        self.change(
+            client,
+            INSERT_PACIENTE_CONVENIO,
+            &args,
             Table::PacientesConvenios,
             Change::Insert,
-            self.affected(client, INSERT_PACIENTE_CONVENIO, &args),
         )
     }
 
@@ -477,6 +530,7 @@ impl Executor {
         for (table, sql) in DELETE_PACIENTE_ROWS {
             let rows = self.affected(client, sql, &[id.into()]);
             changes.add(table, Change::Delete, rows as u64);
+            self.keep_keys(table, Change::Delete);
         }
         Some(changes)
     }

@@ -2,8 +2,8 @@
 # End-to-end test of the transaction ledger (alimentador.ledger): read back through logical decoding
 # (test_decoding), every stream transaction of two workers carries exactly one `alimentador.tx`
 # message whose rows equal the transaction's changes, and each worker's sequence numbers go on
-# without gap or repeat across a terminate, a crash restart and a server restart; with the ledger
-# off, no message. Prints "ledger: N passed, N failed".
+# without gap or repeat across a terminate, a crash restart and a server restart; at the keys level
+# the message lists exactly the primary keys changed; with the ledger off, no message. Prints "ledger: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/cluster.sh
@@ -22,6 +22,7 @@ read_ledger() { # read_ledger [--expect-none]: checks the new changes, remembers
   out="$(changes | python3 tests/e2e/ledger_check.py --after "$seen" "$@")" || { echo "$out" >&2; return 1; }
   echo "    $out"
   [ "${1:-}" = --expect-none ] || seen="$(sed -n 's/.*, last //p' <<<"$out")"
+  return 0
 }
 
 new_cluster ledger "shared_preload_libraries = 'alimentador'" "alimentador.database = '$DB'" \
@@ -63,6 +64,15 @@ sleep 2
 q -d $DB "SELECT alimentador_pause()" >/dev/null
 paused
 check "no gap, no repeat, every message matches" read_ledger
+
+echo "== ledger: keys"
+q "ALTER SYSTEM SET alimentador.ledger = keys" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null
+q -d $DB "SELECT alimentador_resume()" >/dev/null
+running
+sleep 3
+q -d $DB "SELECT alimentador_pause()" >/dev/null
+paused
+check "with alimentador.ledger = keys each message lists exactly the primary keys its transaction changed" read_ledger --keys
 
 echo "== ledger: off"
 q "ALTER SYSTEM SET alimentador.ledger = off" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null

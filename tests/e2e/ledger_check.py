@@ -13,6 +13,7 @@ import sys
 from collections import defaultdict
 
 CHANGE = re.compile(r"^table hospital\.(\w+): (INSERT|UPDATE|DELETE):")
+KEY = re.compile(r"\bid\[bigint\]:(\d+)")
 MESSAGE = re.compile(r"^message: transactional: 1 prefix: ([^,]+), sz: \d+ content:(.*)$")
 
 
@@ -21,14 +22,19 @@ def transactions(lines):
     for line in lines:
         line = line.rstrip("\n")
         if line.startswith("BEGIN"):
-            current = {"xid": line.split()[1], "rows": defaultdict(int), "messages": []}
+            current = {"xid": line.split()[1], "rows": defaultdict(int), "keys": defaultdict(list),
+                       "messages": []}
         elif line.startswith("COMMIT"):
             yield current
             current = None
         elif current is not None:
             m = CHANGE.match(line)
             if m:
-                current["rows"][(m.group(1), m.group(2).lower())] += 1
+                change = (m.group(1), m.group(2).lower())
+                current["rows"][change] += 1
+                key = KEY.search(line)
+                if key:
+                    current["keys"][change].append(int(key.group(1)))
                 continue
             m = MESSAGE.match(line)
             if m:
@@ -39,6 +45,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--after", default="", help="worker=seq,... already seen")
     parser.add_argument("--expect-none", action="store_true", help="no ledger message at all")
+    parser.add_argument("--keys", action="store_true", help="messages carry the keys changed")
     args = parser.parse_args()
     last = {int(k): int(v) for k, v in (p.split("=") for p in args.after.split(",") if p)}
     problems, stream_txs, messages = [], 0, 0
@@ -60,6 +67,13 @@ def main():
         said = {(t, c): n for t, per in m["linhas"].items() for c, n in per.items()}
         if said != rows:
             problems.append(f"xid {tx['xid']}: the message says {said}, the transaction changed {dict(rows)}")
+        if args.keys:
+            listed = {(t, c): sorted(ids) for t, per in m.get("chaves", {}).items() for c, ids in per.items()}
+            changed = {k: sorted(v) for k, v in tx["keys"].items() if k[0] != "pulso"}
+            if listed != changed:
+                problems.append(f"xid {tx['xid']}: the message's keys {listed} differ from the changed rows {changed}")
+        elif "chaves" in m:
+            problems.append(f"xid {tx['xid']}: keys in a message at the counts level")
         w, seq = m["worker"], m["seq"]
         if seq != last.get(w, 0) + 1:
             problems.append(f"worker {w}: seq {seq} after {last.get(w, 0)}")
