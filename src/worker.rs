@@ -22,8 +22,9 @@ use crate::backoff::{Report, Streak};
 use crate::ledger::Ledger;
 use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
+use crate::settings::LedgerSetting;
 use crate::status::{self, ConnectionProblem, WorkerState};
-use crate::stream::{self, Engine, Readiness};
+use crate::stream::{self, Batch, Engine, Readiness};
 use crate::transaction::{self, Failure};
 use crate::{cdc, settings};
 
@@ -275,7 +276,7 @@ struct Params {
     weights: Weights,
     ops_per_transaction: u32,
     lock_timeout_ms: i32,
-    ledger: settings::LedgerSetting,
+    ledger: LedgerSetting,
 }
 
 impl Params {
@@ -391,24 +392,9 @@ impl Worker {
             return TICK;
         }
         self.apply_lock_timeout(p.lock_timeout_ms);
-        let ops = p.ops_per_transaction;
-        let (engine, ledger, index) = (&mut self.engine, &mut self.ledger, self.index);
-        let result = transaction::top_level(|| {
-            let keys = p.ledger == settings::LedgerSetting::Keys;
-            let batch = engine.run_batch(&p.weights, ops, keys);
-            // Numbered and described inside the transaction it describes.
-            let seq = match ledger {
-                Some(ledger)
-                    if p.ledger != settings::LedgerSetting::Off && batch.tally.done_total() > 0 =>
-                {
-                    Some(ledger.record(index, &batch.tally, batch.keys.as_ref()))
-                }
-                _ => None,
-            };
-            (batch, seq)
-        });
+        let result = self.run_batch(p);
         let u = self.engine.uniform01();
-        self.pacer.done(ops, u);
+        self.pacer.done(p.ops_per_transaction, u);
         // SAFETY: flushes this process's table statistics (at most once a second), as backends do
         // when idle, so pg_stat_user_tables sees the stream's changes.
         unsafe { pg_sys::pgstat_report_stat(false) };
@@ -443,6 +429,27 @@ impl Worker {
                 Duration::ZERO
             }
         }
+    }
+
+    /// One transaction: the batch's operations, then, when it changed rows, its ledger message
+    /// (numbered and described inside the transaction it describes). Returns the ledger number.
+    fn run_batch(&mut self, p: &Params) -> Result<(Batch, Option<i64>), Failure> {
+        let (engine, ledger, index) = (&mut self.engine, &mut self.ledger, self.index);
+        let level = p.ledger;
+        transaction::top_level(|| {
+            let batch = engine.run_batch(
+                &p.weights,
+                p.ops_per_transaction,
+                level == LedgerSetting::Keys,
+            );
+            let seq = match ledger {
+                Some(ledger) if level != LedgerSetting::Off && batch.tally.done_total() > 0 => {
+                    Some(ledger.record(index, &batch.tally, batch.keys.as_ref()))
+                }
+                _ => None,
+            };
+            (batch, seq)
+        })
     }
 
     fn apply_lock_timeout(&mut self, ms: i32) {
