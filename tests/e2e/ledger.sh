@@ -25,6 +25,16 @@ read_ledger() { # read_ledger [--expect-none]: checks the new changes, remembers
   return 0
 }
 
+# stream_at_level LEVEL: sets alimentador.ledger, streams 3 s, pauses.
+stream_at_level() {
+  q "ALTER SYSTEM SET alimentador.ledger = $1" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null
+  q -d $DB "SELECT alimentador_resume()" >/dev/null
+  running
+  sleep 3
+  q -d $DB "SELECT alimentador_pause()" >/dev/null
+  paused
+}
+
 new_cluster ledger "shared_preload_libraries = 'alimentador'" "alimentador.database = '$DB'" \
   "alimentador.workers = 2" "alimentador.rate = 200" "alimentador.weights = 'cdc-edge,deletes'" \
   "alimentador.enabled = off" "alimentador.heartbeat_interval = 1" "alimentador.marker_interval = 1" \
@@ -66,21 +76,11 @@ paused
 check "no gap, no repeat, every message matches" read_ledger
 
 echo "== ledger: keys"
-q "ALTER SYSTEM SET alimentador.ledger = keys" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null
-q -d $DB "SELECT alimentador_resume()" >/dev/null
-running
-sleep 3
-q -d $DB "SELECT alimentador_pause()" >/dev/null
-paused
+stream_at_level keys
 check "with alimentador.ledger = keys each message lists exactly the primary keys its transaction changed" read_ledger --keys
 
 echo "== ledger: off"
-q "ALTER SYSTEM SET alimentador.ledger = off" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null
-q -d $DB "SELECT alimentador_resume()" >/dev/null
-running
-sleep 3
-q -d $DB "SELECT alimentador_pause()" >/dev/null
-paused
+stream_at_level off
 check "with alimentador.ledger = off the transactions carry no message" read_ledger --expect-none
 check "a bad value is rejected when set" contains "$(q_err "ALTER SYSTEM SET alimentador.ledger = 'chaves'")" 'invalid value for parameter "alimentador.ledger"'
 
