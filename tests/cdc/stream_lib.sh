@@ -3,7 +3,8 @@
 # and tests/verify/run.sh (after tests/lib/cluster.sh, with PY set to the venv's python).
 #
 # stream_capture WORK [capture.py option...]: starts a cluster with 2 workers paused (deletes and the
-# edge operations, no large transaction, unlimited rate, heartbeats each second), seeds it, starts
+# edge operations, no large transaction, unlimited rate or STREAM_RATE operations per second,
+# heartbeats each second), seeds it, starts
 # capture.py (--raw-out WORK/raw.jsonl: the values as Debezium serialized them), resumes the stream,
 # takes checkpoints with alimentador_checkpoint() while it runs, stops the connector and starts it
 # again (offsets kept) while the stream goes on, pauses, takes a last checkpoint, waits until the
@@ -16,7 +17,7 @@ stream_capture() {
   local work="$1"; shift
   local extra=("$@")
   new_cluster verify-stream "shared_preload_libraries = 'alimentador'" "alimentador.database = '$STREAM_DB'" \
-    "alimentador.workers = 2" "alimentador.enabled = off" "alimentador.rate = 0" \
+    "alimentador.workers = 2" "alimentador.enabled = off" "alimentador.rate = ${STREAM_RATE:-0}" \
     "alimentador.weights = '$STREAM_WEIGHTS'" "alimentador.heartbeat_interval = 1" \
     "alimentador.marker_interval = 2s" "wal_level = logical" "max_replication_slots = 4" "max_wal_senders = 4"
   q "CREATE DATABASE $STREAM_DB"
