@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/alimentador-verify against a real capture: the real Debezium connector (tests/cdc/capture.py,
-# schema envelope on) records 2 workers streaming deletes and the edge operations at full speed,
+# schema envelope on) records 2 workers streaming deletes and the edge operations (1,500 ops/s),
 # with checkpoints and a connector restart (tests/cdc/stream_lib.sh). The unmodified capture, with
 # and without the schema envelope, must pass (exit 0); then one fault at a time is injected into a
 # copy (tests/verify/faults.py) and the verifier must exit 1 with the right finding; bad input
