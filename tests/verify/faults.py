@@ -4,7 +4,7 @@ without the schema envelope), for tests/verify/run.sh:
 
     faults.py FAULT IN OUT
 
-FAULT: drop-event, duplicate-event, split, change-value, drop-ledger, redeliver, schemaless,
+FAULT: drop-event, duplicate-event, split, commit-position, change-value, drop-ledger, redeliver, schemaless,
 malformed, truncate, other-db, double, precise. Prints what it did. Exit 1 when the capture has
 nothing to inject the fault into (the test then fails: the capture is too small).
 """
@@ -81,6 +81,20 @@ def main() -> int:
                 what = f"moved the last {table} event of txId {t} after txId {pays[nxt]['source']['txId']}'s"
                 break
             if what:
+                break
+    elif fault == "commit-position":
+        # One event of a transaction as if committed elsewhere: another first element of
+        # source.sequence (the last commit LSN, the same for a whole transaction).
+        for t in middle:
+            ch = [i for i in by_tx[t] if is_change(pays[i])]
+            if len(ch) >= 2:
+                v = json.loads(lines[ch[-1]])
+                src = payload(v)["source"]
+                seq = json.loads(src["sequence"])
+                seq[0] = str(int(seq[0]) + 8)
+                src["sequence"] = json.dumps(seq)
+                out[ch[-1]] = dump(v)
+                what = f"another commit position on the last change event of txId {t}"
                 break
     elif fault == "change-value":
         # A doctor from the snapshot: the stream never changes medicos, so every checkpoint sees it.
