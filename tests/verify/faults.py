@@ -4,7 +4,7 @@ without the schema envelope), for tests/verify/run.sh:
 
     faults.py FAULT IN OUT
 
-FAULT: drop-event, duplicate-event, split, commit-position, change-value, drop-ledger, redeliver, schemaless,
+FAULT: drop-event, duplicate-event, split, commit-position, reorder, change-value, drop-ledger, redeliver, schemaless,
 malformed, truncate, other-db, double, precise. Prints what it did. Exit 1 when the capture has
 nothing to inject the fault into (the test then fails: the capture is too small).
 """
@@ -96,6 +96,21 @@ def main() -> int:
                 out[ch[-1]] = dump(v)
                 what = f"another commit position on the last change event of txId {t}"
                 break
+    elif fault == "reorder":
+        # Two consecutive transactions of one worker delivered in the wrong order (messages swapped).
+        last = {}
+        for t in middle:
+            m = [i for i in by_tx[t] if is_ledger(pays[i])]
+            if not m:
+                continue
+            c = json.loads(base64.b64decode(pays[m[0]]["message"]["content"]))
+            w = c["worker"]
+            if w in last and last[w][1] == c["seq"] - 1:
+                a, b = last[w][0], m[0]
+                out[a], out[b] = lines[b], lines[a]
+                what = f"swapped worker {w}'s messages seq {c['seq'] - 1} and {c['seq']}"
+                break
+            last[w] = (m[0], c["seq"])
     elif fault == "change-value":
         # A doctor from the snapshot: the stream never changes medicos, so every checkpoint sees it.
         for i, p in enumerate(pays):
