@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tools/alimentador-verify against a real capture: the real Debezium connector (tests/cdc/capture.py,
-# schema envelope on) records 2 workers streaming deletes and the edge operations (600 ops/s),
+# schema envelope on) records 2 workers streaming deletes and the edge operations (200 ops/s),
 # with checkpoints and a connector restart (tests/cdc/stream_lib.sh). The unmodified capture, with
 # and without the schema envelope, must pass (exit 0); then one fault at a time is injected into a
 # copy (tests/verify/faults.py) and the verifier must exit 1 with the right finding; bad input
@@ -19,7 +19,7 @@ cleanup() { cleanup_clusters; [ -n "${KEEP_CLUSTERS:-}" ] || rm -rf "$work"; }
 
 started=$(date +%s)
 # A bounded rate keeps the capture small (the full-speed proof is tests/cdc/prove.sh).
-export STREAM_RATE=600
+export STREAM_RATE=200
 if ! stream_capture "$work" --set value.converter.schemas.enable=true; then
   check "a real capture with checkpoints and a restart" false
   summary verify; exit 1
