@@ -31,7 +31,8 @@ echo "    captured $(wc -l <"$work/raw.jsonl") values in $(( $(date +%s) - start
 verdict() {
   local want="$1"; shift
   local got=0
-  "$VERIFY" "$@" >"$work/out" 2>&1 || got=$?
+  # shellcheck disable=SC2086 # VERIFY may be "python tool"
+  $VERIFY "$@" >"$work/out" 2>&1 || got=$?
   [ "$got" = "$want" ] || { echo "    exit $got, expected $want:" >&2; tail -15 "$work/out" | cut -c1-300 >&2; return 1; }
 }
 has() { grep -q -- "$1" "$work/out" || { echo "    no [$1] in:" >&2; tail -15 "$work/out" | cut -c1-300 >&2; return 1; }; }
@@ -118,6 +119,28 @@ q -d sink "DELETE FROM hospital.exames WHERE id = (SELECT max(id) FROM hospital.
 check "FAULT a row missing in a sink table: exit 1" verdict 1 --sink-dsn "$dsn" --tables "$sinktables" "$work/raw.jsonl"
 check "  ... sink-mismatch of exames" has "FINDING \[sink-mismatch\] sink table exames"
 check "a sink that cannot be reached: exit 2" verdict 2 --sink-dsn "host=$PGDIR port=$PGPORT user=postgres dbname=nenhuma" "$work/raw.jsonl"
+# A Parquet sink, read with DuckDB: the venv of tests/digest/run.sh (run before this by scripts/test.sh).
+duck="${DIGEST_VENV:-$HOME/.cache/alimentador/digest-venv}/bin/python"
+if "$duck" -c "import duckdb" 2>/dev/null; then
+  mkdir -p "$work/pq" "$work/pq2"
+  export PGHOST="$PGDIR" PGPORT PGUSER=postgres
+  # shellcheck disable=SC2086 # the table names are single words, one argument each
+  "$duck" tests/verify/parquet.py "$STREAM_DB" "$work/pq" $tables
+  # shellcheck disable=SC2086
+  "$duck" tests/verify/parquet.py "$STREAM_DB" "$work/pq2" --drop-last internacoes $tables
+  VERIFY="$duck tools/alimentador-verify"
+  check "a Parquet sink (DuckDB) holding the last checkpoint's rows: exit 0" verdict 0 --parquet "$work/pq" --tables "$sinktables" "$work/raw.jsonl"
+  check "  ... 7/7 tables equal" has "sink vs last checkpoint: 7/7 tables equal"
+  check "FAULT a row missing in a Parquet file: exit 1" verdict 1 --parquet "$work/pq2" --tables "$sinktables" "$work/raw.jsonl"
+  check "  ... sink-mismatch of internacoes" has "FINDING \[sink-mismatch\] sink table internacoes"
+  VERIFY=tools/alimentador-verify
+else
+  echo "    (no DuckDB venv: run tests/digest/run.sh first; the Parquet checks are skipped)"
+fi
+if ! python3 -c "import duckdb" 2>/dev/null; then
+  check "--parquet without the duckdb module: exit 2" verdict 2 --parquet "$work" "$work/raw.jsonl"
+  check "  ... says so" has "needs the duckdb Python module"
+fi
 q -d "$STREAM_DB" "SELECT pg_drop_replication_slot('alimentador_slot')" >/dev/null
 echo "    $(( $(date +%s) - started ))s"
 summary verify
