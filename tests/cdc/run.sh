@@ -33,13 +33,11 @@ capture_start() {
 }
 capture_stop() { touch "$work/stop$1"; wait "$CAPTURE_PID"; }
 
-# The worker's committed counters as verify.py's expected counts (c/u/d per table, messages: markers,
-# ledger messages, the test's own).
+# The worker's committed counters as verify.py's expected counts (c/u/d per table, messages).
 expected_json() {
   q -d $DB "SELECT json_object_agg('hospital.' || tabela, json_build_object('c', i, 'u', u, 'd', d))::jsonb
               || jsonb_build_object('messages', jsonb_build_object('alimentador', (SELECT sum(marcadores) FROM alimentador_status()),
-                                                                   -- the ledger: one message per worker transaction, numbered from 1
-                                                                   'alimentador.tx', (SELECT sum(razao_seq) FROM alimentador_status()),
+                                                                   'alimentador.tx', (SELECT coalesce(sum(seq), 0) FROM alimentador_razao),
                                                                    'alimentador_teste', 1))
             FROM (SELECT tabela, coalesce(sum(linhas) FILTER (WHERE operacao = 'insert'), 0) AS i,
                          coalesce(sum(linhas) FILTER (WHERE operacao = 'update'), 0) AS u,
