@@ -4,7 +4,7 @@ without the schema envelope), for tests/verify/run.sh:
 
     faults.py FAULT IN OUT
 
-FAULT: drop-event, duplicate-event, split, commit-position, reorder, change-value, drop-ledger, redeliver, schemaless,
+FAULT: drop-event, duplicate-event, split, commit-position, reorder, change-value, drop-ledger, redeliver, redeliver-tail, schemaless,
 malformed, truncate, other-db, double, precise. Prints what it did. Exit 1 when the capture has
 nothing to inject the fault into (the test then fails: the capture is too small).
 """
@@ -136,6 +136,17 @@ def main() -> int:
                 for k, i in enumerate(idx):
                     out.insert(at + k, lines[i])
                 what = f"re-delivered txId {t} ({len(idx)} events) 200 lines later"
+                break
+    elif fault == "redeliver-tail":
+        # A restart in the middle of a transaction's delivery: its last change and its ledger
+        # message come again, later.
+        for t in middle:
+            idx = by_tx[t]
+            if len(idx) >= 3 and is_ledger(pays[idx[-1]]):
+                at = idx[-1] + 200
+                out.insert(at, lines[idx[-2]])
+                out.insert(at + 1, lines[idx[-1]])
+                what = f"re-delivered the last change and the message of txId {t} 200 lines later"
                 break
     elif fault == "schemaless":
         out = [dump(p) for p in pays]

@@ -74,6 +74,9 @@ check "  ... and a gap in the worker's seq" has "FINDING \[seq-gap\]"
 fault redeliver "$work/raw.jsonl" "$work/f.jsonl"
 check "a whole transaction re-delivered later (at-least-once): exit 0" verdict 0 "$work/f.jsonl"
 check "  ... reported as a note" has "note: .* re-delivered"
+fault redeliver-tail "$work/raw.jsonl" "$work/f.jsonl"
+check "the end of a transaction (its last change and message) re-delivered: exit 0" verdict 0 "$work/f.jsonl"
+check "  ... reported as a note" has "note: .* re-delivered"
 
 # Bad input: exit 2 with a message, never a traceback.
 fault malformed "$work/raw.jsonl" "$work/f.jsonl"
