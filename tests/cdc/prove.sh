@@ -16,10 +16,10 @@ VENV="$(tests/cdc/setup_venv.sh)" || { echo "prove: 0 passed, 1 failed (venv)"; 
 PY="$VENV/bin/python"
 work="$(mktemp -d /tmp/alimentador-prove.XXXXXX)"; chmod 755 "$work"
 cleanup() { cleanup_clusters; [ -n "${KEEP_CLUSTERS:-}" ] || rm -rf "$work"; }
-trap cleanup EXIT
 
 started=$(date +%s)
 check "a real capture at full speed: 2 workers, 4 checkpoints, a connector restart" stream_capture "$work"
+trap cleanup EXIT # after new_cluster, which sets its own trap
 echo "    $(wc -l <"$work/raw.jsonl") Debezium values, $(q -d "$STREAM_DB" "SELECT sum(transacoes) FROM alimentador_status()") worker transactions in $(( $(date +%s) - started ))s"
 check "4 checkpoints in the stream, 3 of them taken while it ran" eq \
   "$(grep -c '"prefix":"alimentador.checkpoint"' "$work/raw.jsonl")" 4
