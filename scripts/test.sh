@@ -28,7 +28,7 @@ CARGO_PGRX_TEST_RUNAS=postgres CARGO_PGRX_TEST_PGDATA="$pgdata" cargo pgrx test 
 step "install the extension"
 scripts/build-extension.sh debug
 
-for t in tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/*.sh tests/digest/run.sh tests/cdc/run.sh; do
+for t in tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/*.sh tests/digest/run.sh tests/verify/run.sh tests/cdc/run.sh; do
   [ -x "$t" ] || continue
   step "$t"
   "$t"

@@ -173,4 +173,51 @@ $$;
 COMMENT ON FUNCTION @extschema@.alimentador_digest(text[]) IS
     'alimentador: exact, order-independent digest of each hospital table, all in one snapshot (docs/digest.md)';
 
+-- alimentador_checkpoint(): alimentador_digest(), also written into the change stream as one
+-- transactional logical decoding message (prefix alimentador.checkpoint), so a consumer receives,
+-- in order with the changes, what its copy must contain at that point: a transaction is in the
+-- checkpoint when its xid is below xmin, or below xmax and not in xip (the digest's snapshot); the
+-- checkpoint's own transaction never is (its xid is assigned after the snapshot was taken).
+-- tools/alimentador-verify rebuilds every table from the events of those transactions and compares.
+-- The message belongs to the caller's transaction: rolled back, it is never delivered. The xids are
+-- JSON numbers (xid8: epoch and xid, as txid_current() gives; Debezium's txId is the 32-bit xid).
+CREATE FUNCTION @extschema@.alimentador_checkpoint(tabelas text[] DEFAULT NULL)
+RETURNS TABLE (tabela text, linhas bigint, digest text, snapshot_xmin xid8, snapshot_xmax xid8,
+               snapshot_xip xid8[], lsn pg_lsn, em timestamptz)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    d record;
+    linhas_tabelas jsonb := '{}';
+    primeira record;
+BEGIN
+    -- Bad input is reported by alimentador_digest() itself (same messages and SQLSTATEs).
+    FOR d IN SELECT * FROM @extschema@.alimentador_digest(tabelas) LOOP
+        IF primeira IS NULL THEN
+            primeira := d;
+        END IF;
+        linhas_tabelas := linhas_tabelas
+            OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(d.tabela,
+                pg_catalog.jsonb_build_object('linhas', d.linhas, 'digest', d.digest));
+        tabela := d.tabela; linhas := d.linhas; digest := d.digest;
+        snapshot_xmin := d.snapshot_xmin; snapshot_xmax := d.snapshot_xmax; snapshot_xip := d.snapshot_xip;
+        lsn := d.lsn; em := d.em;
+        RETURN NEXT;
+    END LOOP;
+    PERFORM pg_catalog.pg_logical_emit_message(true, 'alimentador.checkpoint',
+        pg_catalog.jsonb_build_object(
+            'tabelas', linhas_tabelas,
+            'snapshot', pg_catalog.jsonb_build_object(
+                'xmin', primeira.snapshot_xmin::pg_catalog.text::pg_catalog.numeric,
+                'xmax', primeira.snapshot_xmax::pg_catalog.text::pg_catalog.numeric,
+                'xip', (SELECT COALESCE(pg_catalog.jsonb_agg(x::pg_catalog.text::pg_catalog.numeric ORDER BY x), '[]')
+                          FROM pg_catalog.unnest(primeira.snapshot_xip) x)),
+            'lsn', primeira.lsn::pg_catalog.text,
+            'em', primeira.em)::pg_catalog.text);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alimentador_checkpoint(text[]) IS
+    'alimentador: alimentador_digest(), also emitted into the change stream as a logical message (prefix alimentador.checkpoint)';
+
 SELECT pg_catalog.set_config('search_path', '@extschema@', true);

