@@ -29,6 +29,27 @@ def psql(db, *args):
                           check=True, capture_output=True, text=True, env=env).stdout
 
 
+def export_parquet(con, db, table, parquet, where=""):
+    """Writes hospital.<table> as a Parquet file with the types a sink would use, keeping only the
+    rows that match `where` (a DuckDB condition over the table, e.g. on `id`); returns the table's
+    columns as (name, PostgreSQL type name, formatted type)."""
+    cols = [line.split("\t") for line in psql(db, "-F", "\t", "-c", f"""
+        SELECT a.attname, ty.typname, pg_catalog.format_type(a.atttypid, a.atttypmod)
+        FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
+        WHERE a.attrelid = 'hospital.{table}'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum""").splitlines()]
+    spec = {n: (fmt.replace("numeric", "DECIMAL") if typ == "numeric" else TYPES[typ]) for n, typ, fmt in cols}
+    csv = parquet[: -len(".parquet")] + ".csv"
+    # CSV: NULL is an empty field, the empty string a quoted "" (allow_quoted_nulls = false keeps it).
+    psql(db, "-c", f"\\copy hospital.{table} TO '{csv}' WITH (FORMAT csv)")
+    con.execute(f"""COPY (WITH r AS (SELECT * FROM read_csv(?, columns = {spec!r}, header = false,
+                               auto_detect = false, quote = '"', escape = '"', allow_quoted_nulls = false))
+                          SELECT * FROM r {"WHERE " + where if where else ""})
+                    TO '{parquet}' (FORMAT parquet)""", [csv])
+    os.unlink(csv)
+    return cols
+
+
 def main():
     db, tables = sys.argv[1], sys.argv[2:]
     con = duckdb.connect()
@@ -36,19 +57,8 @@ def main():
         con.execute(f.read())
     tmp = tempfile.mkdtemp(prefix="alimentador-digest-duck.")
     for t in tables:
-        cols = [line.split("\t") for line in psql(db, "-F", "\t", "-c", f"""
-            SELECT a.attname, ty.typname, pg_catalog.format_type(a.atttypid, a.atttypmod)
-            FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
-            WHERE a.attrelid = 'hospital.{t}'::regclass AND a.attnum > 0 AND NOT a.attisdropped
-            ORDER BY a.attnum""").splitlines()]
-        spec = {n: (fmt.replace("numeric", "DECIMAL") if typ == "numeric" else TYPES[typ]) for n, typ, fmt in cols}
-        csv = os.path.join(tmp, f"{t}.csv")
         parquet = os.path.join(tmp, f"{t}.parquet")
-        # CSV: NULL is an empty field, the empty string a quoted "" (allow_quoted_nulls = false keeps it).
-        psql(db, "-c", f"\\copy hospital.{t} TO '{csv}' WITH (FORMAT csv)")
-        con.execute(f"""COPY (SELECT * FROM read_csv(?, columns = {spec!r}, header = false, auto_detect = false,
-                                                      quote = '"', escape = '"', allow_quoted_nulls = false))
-                        TO '{parquet}' (FORMAT parquet)""", [csv])
+        cols = export_parquet(con, db, t, parquet)
         # The sink kept char(n) padded (as Debezium delivers it): a view trims those columns, as
         # tools/digest/duckdb.sql tells users to.
         select = ", ".join(f"rtrim(\"{n}\", ' ') AS \"{n}\"" if typ == "bpchar" else f'"{n}"' for n, typ, _ in cols)
@@ -61,7 +71,6 @@ def main():
                            WHERE id = (SELECT min(id) FROM exames_mudado WHERE strlen(laudo) > 1000)""")
             n, d = con.execute("SELECT * FROM alimentador_digest('exames_mudado')").fetchone()
             print("exames*", n, d)
-        os.unlink(csv)
         os.unlink(parquet)
     os.rmdir(tmp)
 
