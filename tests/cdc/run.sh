@@ -102,4 +102,7 @@ for mode in ${CDC_MODES:-full default}; do run_mode "$mode"; done
 # The proof with tools/alimentador-verify: 2 workers at full speed, checkpoints, a restart.
 echo "== cdc: tools/alimentador-verify on a full-speed stream of 2 workers (tests/cdc/prove.sh)"
 check "the verifier proves a full-speed stream complete, in order and equal at every checkpoint" tests/cdc/prove.sh
+# The relay to a server without the extension, with Debezium on that server.
+echo "== cdc: the relay to a target without the extension (tests/cdc/relay.sh)"
+check "a subscriber without the extension gets the schema and every change; Debezium there sees them all" tests/cdc/relay.sh
 summary cdc

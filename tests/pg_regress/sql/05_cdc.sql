@@ -20,3 +20,14 @@ DROP PUBLICATION alimentador_pub;
 SELECT verificacao, ok, detalhe FROM alimentador_cdc_check() WHERE verificacao = 'publication';
 SELECT count(*) AS published FROM alimentador_publish();
 SELECT count(*) AS failing FROM alimentador_cdc_check() WHERE NOT ok;
+-- The relay: the DDL for a subscriber without the extension (one CREATE TABLE per hospital table,
+-- no sequence, no trigger), and its health per pgoutput slot of this database.
+SELECT (SELECT count(*) FROM regexp_matches(alimentador_schema_sql(), 'CREATE TABLE hospital\.', 'g')) AS tabelas,
+       alimentador_schema_sql() LIKE '%nextval%' AS usa_sequencias,
+       alimentador_schema_sql() LIKE '%TRIGGER%' AS tem_gatilhos,
+       alimentador_schema_sql() LIKE '%ALTER TABLE hospital.exames ALTER COLUMN laudo SET STORAGE EXTERNAL;%' AS toast_externo;
+SELECT 1 FROM pg_create_logical_replication_slot('assinante', 'pgoutput');
+SELECT slot_name, ativo, estado, ok, dica IS NOT NULL AS tem_dica FROM alimentador_relay_check();
+SELECT count(*) AS outros FROM alimentador_relay_check('outro');
+SELECT ok FROM alimentador_relay_check('assinante', atraso_maximo => NULL);
+SELECT pg_drop_replication_slot('assinante');
