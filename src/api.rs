@@ -210,6 +210,7 @@ fn alimentador_status() -> TableIterator<
     'static,
     (
         name!(worker, i32),
+        name!(banco, String),
         name!(pid, Option<i32>),
         name!(estado, String),
         name!(desde, Option<TimestampWithTimeZone>),
@@ -231,12 +232,13 @@ fn alimentador_status() -> TableIterator<
 > {
     status::require_preloaded();
     let shared = status::snapshot();
-    let rows: Vec<_> = shared.workers[..settings::WORKERS.get() as usize]
+    let rows: Vec<_> = shared.workers[..settings::total_workers()]
         .iter()
         .enumerate()
         .map(|(i, s)| {
             (
                 i as i32,
+                settings::database_of(i).1,
                 (s.pid != 0).then_some(s.pid),
                 s.state.name().to_string(),
                 timestamptz(s.since),
@@ -260,8 +262,9 @@ fn alimentador_status() -> TableIterator<
     TableIterator::new(rows)
 }
 
-/// Row changes committed by all workers since they started, per table and change, heartbeats
-/// included (pulso): what a CDC consumer must have received from the workers.
+/// Row changes committed since they started by the workers of this database (with several
+/// databases in `alimentador.database`, each has its own), per table and change, heartbeats
+/// included (pulso): what a CDC consumer of this database must have received from the workers.
 #[pg_extern(volatile, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_changes() -> TableIterator<
@@ -274,24 +277,42 @@ fn alimentador_changes() -> TableIterator<
 > {
     status::require_preloaded();
     let shared = status::snapshot();
+    let here = current_database();
+    let ours: Vec<&WorkerSlot> = shared.workers[..settings::total_workers()]
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| settings::database_of(*i).1 == here)
+        .map(|(_, s)| s)
+        .collect();
     let mut rows = Vec::new();
     for t in Table::ALL {
         for c in Change::ALL {
-            let n: u64 = shared
-                .workers
-                .iter()
-                .map(|s| s.committed.rows.get(t, c))
-                .sum();
+            let n: u64 = ours.iter().map(|s| s.committed.rows.get(t, c)).sum();
             rows.push((t.name().to_string(), c.name().to_string(), n as i64));
         }
     }
     // The heartbeat row is only ever updated.
-    let heartbeats: u64 = shared.workers.iter().map(|s| s.heartbeats).sum();
+    let heartbeats: u64 = ours.iter().map(|s| s.heartbeats).sum();
     for c in Change::ALL {
         let n = if c == Change::Update { heartbeats } else { 0 };
         rows.push(("pulso".to_string(), c.name().to_string(), n as i64));
     }
     TableIterator::new(rows)
+}
+
+/// The name of the database this session is connected to.
+fn current_database() -> String {
+    // SAFETY: MyDatabaseId is set in a connected backend; get_database_name returns a palloc'd copy
+    // (NULL only for a database dropped under us, which a connected session prevents).
+    unsafe {
+        let name = pg_sys::get_database_name(pg_sys::MyDatabaseId);
+        if name.is_null() {
+            return String::new();
+        }
+        std::ffi::CStr::from_ptr(name)
+            .to_string_lossy()
+            .into_owned()
+    }
 }
 
 /// The settings the workers use now: postgresql.conf overridden by the run-time controls.
@@ -329,6 +350,11 @@ fn alimentador_settings() -> TableIterator<
             "weights".to_string(),
             o.weights().to_text(),
             origin(o.weights.is_some()),
+        ),
+        (
+            "database".to_string(),
+            settings::databases().join(", "),
+            origin(false),
         ),
         (
             "workers".to_string(),

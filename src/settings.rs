@@ -10,8 +10,12 @@ use pgrx::PostgresGucEnum;
 use crate::operations::Weights;
 use crate::pacing::Arrivals;
 
-/// Most background workers one server may run (the size of the status array in shared memory).
+/// Most background workers per database (`alimentador.workers`).
 pub const MAX_WORKERS: i32 = 16;
+/// Most databases `alimentador.database` may list.
+pub const MAX_DATABASES: usize = 8;
+/// The status slots in shared memory: every valid combination of databases and workers fits.
+pub const MAX_SLOTS: usize = MAX_DATABASES * MAX_WORKERS as usize;
 
 pub static DATABASE: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(c"postgres"));
@@ -50,7 +54,7 @@ pub fn register(preloading: bool) {
     if preloading {
         register_restart_only();
     }
-    GucRegistry::define_float_guc(c"alimentador.rate", c"Target operations per second, all workers together.",
+    GucRegistry::define_float_guc(c"alimentador.rate", c"Target operations per second of each database, its workers together.",
         c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows. Reloadable.",
         &RATE, 0.0, 1_000_000.0, GucContext::Sighup, GucFlags::default());
     string(&WEIGHTS, c"alimentador.weights", c"Weights of the stream's operations, e.g. insert_consulta=30,delete_consulta=2.",
@@ -75,7 +79,7 @@ pub fn register(preloading: bool) {
     GucRegistry::define_enum_guc(c"alimentador.arrivals", c"How operations are spaced in time: uniform or poisson.",
         c"uniform spaces them evenly; poisson draws exponential gaps with the same mean rate. Reloadable.",
         &ARRIVALS, GucContext::Sighup, GucFlags::default());
-    GucRegistry::define_int_guc(c"alimentador.heartbeat_interval", c"Seconds of stream inactivity after which worker 0 touches hospital.pulso.",
+    GucRegistry::define_int_guc(c"alimentador.heartbeat_interval", c"Seconds of stream inactivity after which the first worker of each database touches hospital.pulso.",
         c"Keeps replication slots advancing while the stream is paused or slow. Default 10s; 0 turns it off. Reloadable.",
         &HEARTBEAT_INTERVAL, 0, 86_400, GucContext::Sighup, GucFlags::UNIT_S);
     GucRegistry::define_int_guc(c"alimentador.marker_interval", c"Seconds between verification markers (logical decoding messages) from each worker.",
@@ -91,9 +95,9 @@ pub fn register(preloading: bool) {
 }
 
 fn register_restart_only() {
-    string(&DATABASE, c"alimentador.database", c"Database the stream workers connect to.",
-        c"Default postgres. The workers wait quietly until it exists and has the extension. Restart to change.",
-        GucContext::Postmaster, None);
+    string(&DATABASE, c"alimentador.database", c"Database, or comma-separated databases, the stream workers connect to.",
+        c"Default postgres. Each database listed (at most 8) gets alimentador.workers workers of its own, streaming at alimentador.rate. The workers wait quietly until it exists and has the extension. Restart to change.",
+        GucContext::Postmaster, Some(check_databases));
     string(
         &ROLE,
         c"alimentador.role",
@@ -171,6 +175,107 @@ unsafe extern "C-unwind" fn check_weights(
     }
 }
 
+#[pg_guard]
+unsafe extern "C-unwind" fn check_databases(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    // SAFETY: PostgreSQL passes a valid pointer to a (possibly NULL) C string.
+    let text = unsafe {
+        (*newval)
+            .as_ref()
+            .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
+    };
+    match parse_databases(text.as_deref().unwrap_or("")) {
+        Ok(_) => true,
+        Err(reason) => {
+            let detail = CString::new(reason.to_string()).unwrap_or_default();
+            let hint = CString::new(DatabaseListError::HINT).unwrap_or_default();
+            // SAFETY: copied into PostgreSQL's memory, as GUC_check_errdetail()/errhint() do.
+            unsafe {
+                pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
+                pg_sys::GUC_check_errhint_string = pg_sys::pstrdup(hint.as_ptr());
+            }
+            false
+        }
+    }
+}
+
+/// Why an `alimentador.database` list is invalid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseListError {
+    Empty,
+    EmptyName,
+    TooLong(String),
+    Repeated(String),
+    TooMany(usize),
+}
+
+impl DatabaseListError {
+    const HINT: &'static str =
+        "Name one database, or several separated by commas: 'hospital' or 'hospital_a, hospital_b'.";
+}
+
+impl std::fmt::Display for DatabaseListError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseListError::Empty => write!(f, "no database is named"),
+            DatabaseListError::EmptyName => write!(
+                f,
+                "the list has an empty name (two commas in a row, or a comma at an end)"
+            ),
+            DatabaseListError::TooLong(name) => write!(
+                f,
+                "database name \"{}\" is longer than {} bytes",
+                crate::errors::truncated(name),
+                pg_sys::NAMEDATALEN - 1
+            ),
+            DatabaseListError::Repeated(name) => {
+                write!(
+                    f,
+                    "database \"{}\" is listed twice",
+                    crate::errors::truncated(name)
+                )
+            }
+            DatabaseListError::TooMany(n) => {
+                write!(
+                    f,
+                    "{n} databases are listed; at most {MAX_DATABASES} are supported"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DatabaseListError {}
+
+/// The databases of `alimentador.database`: names separated by commas, spaces around them ignored,
+/// case kept (a database name is taken as written, as in `psql -d`).
+pub fn parse_databases(text: &str) -> Result<Vec<String>, DatabaseListError> {
+    if text.trim().is_empty() {
+        return Err(DatabaseListError::Empty);
+    }
+    let mut names: Vec<String> = Vec::new();
+    for part in text.split(',') {
+        let name = part.trim();
+        if name.is_empty() {
+            return Err(DatabaseListError::EmptyName);
+        }
+        if name.len() >= pg_sys::NAMEDATALEN as usize {
+            return Err(DatabaseListError::TooLong(name.to_string()));
+        }
+        if names.iter().any(|n| n == name) {
+            return Err(DatabaseListError::Repeated(name.to_string()));
+        }
+        names.push(name.to_string());
+    }
+    if names.len() > MAX_DATABASES {
+        return Err(DatabaseListError::TooMany(names.len()));
+    }
+    Ok(names)
+}
+
 fn text(setting: &GucSetting<Option<CString>>) -> Option<String> {
     setting
         .get()
@@ -183,8 +288,28 @@ pub fn weights() -> Weights {
     Weights::parse(text(&WEIGHTS).as_deref().unwrap_or("")).unwrap_or_default()
 }
 
-pub fn database() -> String {
-    text(&DATABASE).unwrap_or_else(|| "postgres".into())
+/// The databases the workers stream into (the check hook guarantees the list parses).
+pub fn databases() -> Vec<String> {
+    text(&DATABASE)
+        .and_then(|t| parse_databases(&t).ok())
+        .unwrap_or_else(|| vec!["postgres".into()])
+}
+
+/// Workers per database (`alimentador.workers`).
+pub fn workers_per_database() -> usize {
+    WORKERS.get().max(0) as usize
+}
+
+/// Every worker of the server: `alimentador.workers` for each database listed.
+pub fn total_workers() -> usize {
+    workers_per_database() * databases().len()
+}
+
+/// Which database worker `index` streams into (workers are numbered database by database).
+pub fn database_of(index: usize) -> (usize, String) {
+    let databases = databases();
+    let position = (index / workers_per_database().max(1)).min(databases.len() - 1);
+    (position, databases[position].clone())
 }
 
 pub fn role() -> Option<String> {
@@ -195,5 +320,42 @@ pub fn arrivals() -> Arrivals {
     match ARRIVALS.get() {
         ArrivalsSetting::Uniform => Arrivals::Uniform,
         ArrivalsSetting::Poisson => Arrivals::Poisson,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_or_several_databases() {
+        assert_eq!(parse_databases("hospital").unwrap(), vec!["hospital"]);
+        assert_eq!(
+            parse_databases(" hospital_a,hospital_b , Hospital C ").unwrap(),
+            vec!["hospital_a", "hospital_b", "Hospital C"]
+        );
+    }
+
+    #[test]
+    fn bad_database_lists() {
+        assert_eq!(parse_databases(""), Err(DatabaseListError::Empty));
+        assert_eq!(parse_databases("  "), Err(DatabaseListError::Empty));
+        assert_eq!(parse_databases("a,,b"), Err(DatabaseListError::EmptyName));
+        assert_eq!(parse_databases("a,"), Err(DatabaseListError::EmptyName));
+        assert_eq!(
+            parse_databases("a, b, a"),
+            Err(DatabaseListError::Repeated("a".into()))
+        );
+        let long = "x".repeat(64);
+        assert_eq!(
+            parse_databases(&long),
+            Err(DatabaseListError::TooLong(long.clone()))
+        );
+        assert!(parse_databases(&"y".repeat(63)).is_ok());
+        let nine = (1..=9)
+            .map(|i| format!("h{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(parse_databases(&nine), Err(DatabaseListError::TooMany(9)));
     }
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::controls::{self, ControlsError, Overrides};
 use crate::model::{Change, OpKind, RowChanges, Table, Tally};
-use crate::settings::MAX_WORKERS;
+use crate::settings::{MAX_DATABASES, MAX_SLOTS};
 
 const ERROR_LEN: usize = 240;
 
@@ -157,17 +157,24 @@ pub struct Control {
     pub overrides: Overrides,
     /// The overrides were read from the file since shared memory was (re)initialised.
     loaded: bool,
+    /// Per database of `alimentador.database`: what its workers share about connecting.
+    pub connections: [Connection; MAX_DATABASES],
+}
+
+/// What the workers of one database share about connecting to it.
+#[derive(Clone, Copy, Debug)]
+pub struct Connection {
     /// A worker's connection attempt is under way or failed (FATAL): the next worker start
     /// diagnoses the database and role instead of connecting blindly (see worker.rs).
     pub connect_failed: bool,
-    /// The connection problem last logged, so each is logged once for all workers.
+    /// The connection problem last logged, so each is logged once for the database's workers.
     pub logged_problem: Option<ConnectionProblem>,
 }
 
 #[derive(Clone, Copy, Debug)]
 pub struct Shared {
     pub control: Control,
-    pub workers: [WorkerSlot; MAX_WORKERS as usize],
+    pub workers: [WorkerSlot; MAX_SLOTS],
 }
 
 // SAFETY: plain Copy data without pointers.
@@ -179,10 +186,12 @@ impl Default for Shared {
             control: Control {
                 overrides: Overrides::NONE,
                 loaded: false,
-                connect_failed: false,
-                logged_problem: None,
+                connections: [Connection {
+                    connect_failed: false,
+                    logged_problem: None,
+                }; MAX_DATABASES],
             },
-            workers: [WorkerSlot::EMPTY; MAX_WORKERS as usize],
+            workers: [WorkerSlot::EMPTY; MAX_SLOTS],
         }
     }
 }
@@ -240,9 +249,10 @@ fn load_overrides(control: &mut Control) {
     }
 }
 
-/// Changes what the workers share about connecting.
-pub fn update_connection(f: impl FnOnce(&mut Control)) {
-    f(&mut SHARED.exclusive().control)
+/// Changes what the workers of database `database` (its position in `alimentador.database`) share
+/// about connecting.
+pub fn update_connection(database: usize, f: impl FnOnce(&mut Connection)) {
+    f(&mut SHARED.exclusive().control.connections[database])
 }
 
 /// Changes the run-time overrides and saves them. When they cannot be saved nothing changes.

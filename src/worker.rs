@@ -1,5 +1,6 @@
-//! The stream's background workers: registered at server start, each connects to
-//! `alimentador.database` as `alimentador.role`, waits quietly until the database, the role, the
+//! The stream's background workers: registered at server start, `alimentador.workers` for each
+//! database of `alimentador.database` (numbered database by database), each connects to its
+//! database as `alimentador.role`, waits quietly until the database, the role, the
 //! extension, the privileges and the seed are there, then runs the weighted stream at the configured
 //! rate. Only the postmaster's shutdown ends a worker for good: a terminated worker
 //! (`pg_terminate_backend`, `DROP DATABASE … WITH (FORCE)`) exits with an error and is restarted.
@@ -37,9 +38,9 @@ const LATCH_POLL: Duration = Duration::from_millis(10);
 /// How often readiness (database, role, extension, privileges, seed) is checked while waiting.
 const POLL: Duration = Duration::from_secs(1);
 
-/// Registers `alimentador.workers` workers. Called from `_PG_init` while preloading.
+/// Registers `alimentador.workers` workers per database. Called from `_PG_init` while preloading.
 pub fn register() {
-    for index in 0..settings::WORKERS.get() {
+    for index in 0..settings::total_workers() {
         BackgroundWorkerBuilder::new(&format!("alimentador worker {index}"))
             .set_type("alimentador")
             .set_library("alimentador")
@@ -62,16 +63,16 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     status::worker_started(index, unsafe { pg_sys::MyProcPid });
     // SAFETY: registers a callback that runs at process exit while shared memory is attached.
     unsafe { pg_sys::before_shmem_exit(Some(exiting), pg_sys::Datum::from(index)) };
-    let database = settings::database();
+    let (position, database) = settings::database_of(index);
     let role = settings::role();
-    if status::control().connect_failed {
-        diagnose_connection(index, &database, role.as_deref());
+    if status::control().connections[position].connect_failed {
+        diagnose_connection(index, position, &database, role.as_deref());
         return;
     }
     // Set until the connection succeeds: if it fails (FATAL), the restarted worker diagnoses why.
-    status::update_connection(|c| c.connect_failed = true);
+    status::update_connection(position, |c| c.connect_failed = true);
     BackgroundWorker::connect_worker_to_spi(Some(&database), role.as_deref());
-    status::update_connection(|c| {
+    status::update_connection(position, |c| {
         c.connect_failed = false;
         c.logged_problem = None;
     });
@@ -109,9 +110,9 @@ unsafe extern "C-unwind" {
 }
 
 /// A worker whose predecessor could not connect: connected to no database, it checks the shared
-/// catalogs until the database and the role are usable, logging each problem once for all workers,
-/// then exits so the postmaster restarts it to connect.
-fn diagnose_connection(index: usize, database: &str, role: Option<&str>) {
+/// catalogs until the database and the role are usable, logging each problem once for the
+/// database's workers, then exits so the postmaster restarts it to connect.
+fn diagnose_connection(index: usize, position: usize, database: &str, role: Option<&str>) {
     BackgroundWorker::connect_worker_to_spi(None, None);
     let database_name = CString::new(database).unwrap_or_default();
     let role_name = role.map(|r| CString::new(r).unwrap_or_default());
@@ -120,7 +121,7 @@ fn diagnose_connection(index: usize, database: &str, role: Option<&str>) {
             transaction::top_level(|| connection_problem(&database_name, role_name.as_deref()));
         match found {
             Ok(None) => {
-                status::update_connection(|c| c.connect_failed = false);
+                status::update_connection(position, |c| c.connect_failed = false);
                 log!(
                     "alimentador: worker {index}: database \"{database}\" and role {} are usable now; restarting to connect",
                     role.map_or("(bootstrap superuser)".to_string(), |r| format!("\"{r}\""))
@@ -131,7 +132,7 @@ fn diagnose_connection(index: usize, database: &str, role: Option<&str>) {
             Ok(Some(problem)) => {
                 status::set_state(index, problem_state(problem));
                 let mut first = false;
-                status::update_connection(|c| {
+                status::update_connection(position, |c| {
                     first = c.logged_problem != Some(problem);
                     c.logged_problem = Some(problem);
                 });
@@ -270,7 +271,7 @@ fn set(name: &CStr, value: &CStr) {
 /// The settings in force for one loop: postgresql.conf, overridden by the SQL run-time controls.
 struct Params {
     enabled: bool,
-    /// This worker's share of the total rate (0 = unlimited).
+    /// This worker's share of its database's rate (0 = unlimited).
     rate: f64,
     arrivals: Arrivals,
     weights: Weights,
@@ -284,7 +285,7 @@ impl Params {
         let overrides = status::control().overrides;
         Params {
             enabled: overrides.enabled(),
-            rate: overrides.rate() / settings::WORKERS.get().max(1) as f64,
+            rate: overrides.rate() / settings::workers_per_database().max(1) as f64,
             arrivals: settings::arrivals(),
             weights: overrides.weights(),
             ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
@@ -507,7 +508,11 @@ impl Worker {
     /// Worker 0 touches hospital.pulso when nothing was committed for alimentador.heartbeat_interval.
     fn heartbeat_if_idle(&mut self) {
         let interval = Duration::from_secs(settings::HEARTBEAT_INTERVAL.get() as u64);
-        if self.index != 0 || interval.is_zero() || self.last_activity.elapsed() < interval {
+        // The first worker of each database keeps that database's slots moving.
+        let first_of_database = self
+            .index
+            .is_multiple_of(settings::workers_per_database().max(1));
+        if !first_of_database || interval.is_zero() || self.last_activity.elapsed() < interval {
             return;
         }
         self.last_activity = Instant::now();

@@ -105,4 +105,6 @@ check "the verifier proves a full-speed stream complete, in order and equal at e
 # The relay to a server without the extension, with Debezium on that server.
 echo "== cdc: the relay to a target without the extension (tests/cdc/relay.sh)"
 check "a subscriber without the extension gets the schema and every change; Debezium there sees them all" tests/cdc/relay.sh
+echo "== cdc: two databases, two connectors (tests/cdc/databases.sh)"
+check "two databases stream independently; each connector gets exactly its database's changes" tests/cdc/databases.sh
 summary cdc
