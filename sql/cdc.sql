@@ -19,6 +19,20 @@ CREATE TABLE hospital.pulso (
 COMMENT ON TABLE hospital.pulso IS 'alimentador heartbeat: updated while the stream is idle so replication slots advance';
 INSERT INTO hospital.pulso DEFAULT VALUES;
 
+-- Debezium's signaling table (its "source channel"): a row inserted here asks a connector configured
+-- with signal.data.collection = hospital.debezium_sinalizacao for an incremental snapshot while the
+-- stream goes on (alimentador_snapshot() inserts it). The columns are Debezium's contract: id, type,
+-- data, in this order. In the publication like every hospital table: the connector reads the signal
+-- from the change stream, and writes its snapshot windows' watermarks into this table (so its role
+-- needs INSERT on it). Not seeded, not counted by the stream; empty unless signals are sent.
+CREATE TABLE hospital.debezium_sinalizacao (
+    id    varchar(64)   PRIMARY KEY,
+    type  varchar(32)   NOT NULL,
+    data  varchar(2048)
+);
+COMMENT ON TABLE hospital.debezium_sinalizacao IS
+    'Debezium signaling table (signal.data.collection): alimentador_snapshot() asks for incremental snapshots here';
+
 -- The ledger's sequence numbers (alimentador.ledger): each worker's transactions are numbered 1, 2, 3…
 -- without gaps. The number is taken in the transaction it describes (an UPDATE of the worker's row),
 -- so a transaction rolled back gives its number back, and the numbering goes on across worker
@@ -172,5 +186,47 @@ SELECT verificacao, ok, detalhe, CASE WHEN ok THEN NULL ELSE dica END FROM check
 $$;
 COMMENT ON FUNCTION @extschema@.alimentador_cdc_check() IS
     'One row per CDC prerequisite (wal_level, slots, publication, replica identity, keys, WAL retained, heartbeat)';
+
+-- Asks Debezium for an incremental snapshot of hospital tables while the stream keeps changing them:
+-- inserts an execute-snapshot signal into hospital.debezium_sinalizacao. Every connector whose
+-- signal.data.collection names that table runs it; the others ignore the row. Returns the signal's id.
+CREATE FUNCTION @extschema@.alimentador_snapshot(tabelas text[] DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    validas text[];
+    desconhecida text;
+    sinal text := gen_random_uuid()::text;
+BEGIN
+    SELECT array_agg(c.relname::text ORDER BY c.relname) INTO validas
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND c.relname NOT IN ('debezium_sinalizacao', 'pulso');
+    IF tabelas IS NULL THEN
+        tabelas := validas;
+    END IF;
+    IF cardinality(tabelas) = 0 THEN
+        RAISE EXCEPTION 'tabelas must name at least one table'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Hospital tables: ' || array_to_string(validas, ', ') || '; NULL snapshots them all.';
+    END IF;
+    SELECT t INTO desconhecida FROM unnest(tabelas) t WHERE t IS NULL OR NOT t = ANY (validas) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'unknown table "%" for a snapshot',
+            CASE WHEN length(desconhecida) > 60 THEN left(desconhecida, 60) || '…' ELSE coalesce(desconhecida, 'NULL') END
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'Hospital tables: ' || array_to_string(validas, ', ') || ' (without the schema); NULL snapshots them all.';
+    END IF;
+    INSERT INTO hospital.debezium_sinalizacao (id, type, data)
+    VALUES (sinal, 'execute-snapshot',
+            json_build_object('data-collections', (SELECT json_agg('hospital.' || t ORDER BY t) FROM (SELECT DISTINCT t FROM unnest(tabelas) t) d),
+                              'type', 'incremental')::text);
+    RETURN sinal;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.alimentador_snapshot(text[]) IS
+    'Asks Debezium (signal.data.collection = hospital.debezium_sinalizacao) for an incremental snapshot of hospital tables; returns the signal id';
 
 SELECT pg_catalog.set_config('search_path', '@extschema@', true);

@@ -108,7 +108,9 @@ BEGIN
     SELECT pg_catalog.array_agg(c.relname::text ORDER BY pg_catalog.array_position(ordem, c.relname::text), c.relname)
       INTO validas
       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition;
+     WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       -- Debezium's signaling table holds a connector's signals and watermarks, not hospital data.
+       AND c.relname <> 'debezium_sinalizacao';
     IF validas IS NULL THEN
         RAISE EXCEPTION 'schema hospital has no tables'
             USING ERRCODE = 'undefined_table', HINT = 'CREATE EXTENSION alimentador creates them.';

@@ -107,4 +107,6 @@ echo "== cdc: the relay to a target without the extension (tests/cdc/relay.sh)"
 check "a subscriber without the extension gets the schema and every change; Debezium there sees them all" tests/cdc/relay.sh
 echo "== cdc: two databases, two connectors (tests/cdc/databases.sh)"
 check "two databases stream independently; each connector gets exactly its database's changes" tests/cdc/databases.sh
+echo "== cdc: an incremental snapshot while streaming (tests/cdc/snapshot.sh)"
+check "an incremental snapshot mid-stream loses no update and brings back no deleted row" tests/cdc/snapshot.sh
 summary cdc
