@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# End-to-end test of CALL alimentador_run(...) on a cluster WITHOUT shared_preload_libraries: one
+# COMMIT per stream transaction (pg_stat_database.xact_commit, and each transaction read back through
+# logical decoding carries its own ledger message, worker = -execucao, seq 1, 2, 3…), the rate, a
+# pg_cancel_backend mid-run that keeps every committed transaction (the run's committed counters
+# equal the rows added and the ledger), the run's state in alimentador_runs(), and bad arguments.
+# Prints "run: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lib/cluster.sh
+. tests/lib/cluster.sh
+
+DB=hospital
+changes() {
+  q -d $DB "SELECT data FROM pg_logical_slot_get_changes('corrida', NULL, NULL, 'include-xids', '1', 'skip-empty-xacts', '1')"
+}
+# ledger_ok WORKER SEQ: the new transactions each carry one message matching their changes, and the
+# run's seqs go 1..SEQ.
+ledger_ok() {
+  local out
+  out="$(changes | python3 tests/e2e/ledger_check.py)" || { echo "$out" >&2; return 1; }
+  echo "    $out"
+  contains "$out" "last $1=$2"
+}
+commits() { q "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"; }
+# at_least SQL MIN: polls (the statistics arrive when the run's session flushes them).
+at_least() {
+  local got=""
+  for _ in $(seq 1 50); do
+    got="$(q -d $DB "$1")"
+    [ "$got" -ge "$2" ] && return 0
+    sleep 0.2
+  done
+  echo "    [$1] = $got, expected at least $2" >&2
+  return 1
+}
+# counts: rows per table, "tabela=n,…".
+counts() { q -d $DB "SELECT string_agg(tabela || '=' || linhas, ',' ORDER BY tabela) FROM alimentador_counts()"; }
+
+new_cluster run "wal_level = logical" "max_replication_slots = 4"
+q "CREATE DATABASE $DB"
+q "CREATE DATABASE vazio"
+q -d $DB "CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.2, 1)" >/dev/null
+q -d vazio "CREATE EXTENSION alimentador" >/dev/null
+q -d $DB "SELECT count(*) FROM pg_create_logical_replication_slot('corrida', 'test_decoding')" >/dev/null
+
+echo "== run: no preload"
+check "the library is not preloaded" eq "$(q "SHOW shared_preload_libraries")" ""
+check "alimentador_status() says to use alimentador_run" contains \
+  "$(q_err -d $DB "SELECT * FROM alimentador_status()")" "CALL alimentador_run"
+
+echo "== run: bad arguments"
+check "ops 0" contains "$(q_err -d $DB "CALL alimentador_run(ops => 0)")" "ops must be at least 1"
+check "negative duration" contains "$(q_err -d $DB "CALL alimentador_run(duration => '-1 s')")" \
+  "duration must be positive"
+check "negative rate" contains "$(q_err -d $DB "CALL alimentador_run(ops => 1, rate => -1)")" \
+  "rate must be from 0 to 1000000"
+check "NaN rate" contains "$(q_err -d $DB "CALL alimentador_run(ops => 1, rate => 'NaN')")" \
+  "rate must be from 0 to 1000000"
+check "unknown operation" contains "$(q_err -d $DB "CALL alimentador_run(ops => 1, weights => 'insert_cosulta=3')")" \
+  'unknown operation "insert_cosulta"'
+check "ops_per_transaction 0" contains \
+  "$(q_err -d $DB "CALL alimentador_run(ops => 1, ops_per_transaction => 0)")" "ops_per_transaction must be from 1 to 10000"
+check "unknown ledger level" contains "$(q_err -d $DB "CALL alimentador_run(ops => 1, ledger => 'tudo')")" \
+  'ledger must be off, counts or keys, got "tudo"'
+check "inside a transaction block" contains "$(q_err -d $DB "BEGIN; CALL alimentador_run(ops => 1); COMMIT")" \
+  "cannot run inside a transaction block"
+check "the SQLSTATE of a bad argument is 22023" contains \
+  "$(psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB -v VERBOSITY=verbose -c "CALL alimentador_run(ops => 0)" 2>&1)" \
+  "ERROR:  22023"
+check "an unseeded hospital" contains "$(q_err -d vazio "CALL alimentador_run(ops => 1)")" \
+  "the hospital has not been seeded"
+check "the inner function alone" contains "$(q_err -d $DB "SELECT alimentador_run_passo(1)")" \
+  "no alimentador_run with this number is in progress"
+check "bad arguments recorded no run" eq "$(q -d $DB "SELECT count(*) FROM alimentador_execucoes")" 0
+check "…and wrote no ledger" eq "$(changes | grep -c alimentador.tx)" 0
+
+echo "== run: 200 operations at 100/s, 2 per transaction"
+before="$(commits)"
+rows_before="$(counts)"
+out="$(psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB -v ON_ERROR_STOP=1 \
+  -c "CALL alimentador_run(ops => 200, rate => 100, ops_per_transaction => 2, semente => 7)" 2>&1)"
+check "the CALL ends with a summary" contains "$out" "alimentador_run 1 done: "
+check "200 operations were attempted" eq \
+  "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 1")" 200
+check "100 stream transactions (ok or failed)" eq \
+  "$(q -d $DB "SELECT transacoes + falhas FROM alimentador_execucoes WHERE execucao = 1")" 100
+check "alimentador_runs(): done" eq "$(q -d $DB "SELECT estado FROM alimentador_runs() WHERE execucao = 1")" done
+# 200 operations at 100/s: 2 s of schedule (the first is due at once).
+check "the rate is kept (2 s for 200 ops at 100/s)" between \
+  "$(q -d $DB "SELECT extract(epoch FROM terminada_em - iniciada_em) FROM alimentador_execucoes WHERE execucao = 1")" 1.8 2.8
+transactions="$(q -d $DB "SELECT transacoes FROM alimentador_execucoes WHERE execucao = 1")"
+check "a COMMIT per stream transaction (xact_commit grew by at least $transactions)" \
+  at_least "SELECT xact_commit - $before FROM pg_stat_database WHERE datname = '$DB'" "$transactions"
+seq1="$(q -d $DB "SELECT razao_seq FROM alimentador_execucoes WHERE execucao = 1")"
+check "each decoded transaction carries its ledger message (worker -1, seqs 1..$seq1)" ledger_ok -1 "$seq1"
+check "the ledger numbered every transaction that changed rows" between "$seq1" $((transactions * 9 / 10)) "$transactions"
+check "the rows per table changed as the run's committed counters say" eq "$(python3 - "$rows_before" "$(counts)" \
+  "$(q -d $DB "SELECT linhas FROM alimentador_execucoes WHERE execucao = 1")" <<'EOF'
+import json, sys
+before = dict(p.split("=") for p in sys.argv[1].split(","))
+after = dict(p.split("=") for p in sys.argv[2].split(","))
+rows = json.loads(sys.argv[3])
+bad = [t for t in before if int(after[t]) - int(before[t]) != rows[t]["insert"] - rows[t]["delete"]]
+print(",".join(bad) or "ok")
+EOF
+)" ok
+
+echo "== run: pg_cancel_backend mid-run keeps the committed work"
+rows_before="$(counts)"
+err="$(mktemp)"
+psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB -c "CALL alimentador_run(rate => 50)" 2>"$err" &
+psql_pid=$!
+check "the run is visible while it runs" wait_for 15 \
+  "SELECT estado FROM alimentador_runs() WHERE execucao = 2 AND transacoes >= 40" running $DB
+committed="$(q -d $DB "SELECT feitas FROM alimentador_execucoes WHERE execucao = 2")"
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'CALL alimentador_run(%'" >/dev/null
+wait "$psql_pid"
+check "the CALL ends with the usual cancel ERROR" contains "$(cat "$err")" "canceling statement due to user request"
+rm -f "$err"
+check "the work committed before the cancel is still there" at_least \
+  "SELECT feitas FROM alimentador_execucoes WHERE execucao = 2" "$committed"
+check "alimentador_runs(): interrupted" eq "$(q -d $DB "SELECT estado FROM alimentador_runs() WHERE execucao = 2")" interrupted
+seq2="$(q -d $DB "SELECT razao_seq FROM alimentador_execucoes WHERE execucao = 2")"
+check "the ledger of the committed transactions is whole (worker -2, seqs 1..$seq2)" ledger_ok -2 "$seq2"
+check "alimentador_razao has the run's last seq" eq "$(q -d $DB "SELECT seq FROM alimentador_razao WHERE worker = -2")" "$seq2"
+check "the rows present are exactly the committed counters' (nothing lost, nothing half-done)" eq "$(python3 - "$rows_before" "$(counts)" \
+  "$(q -d $DB "SELECT linhas FROM alimentador_execucoes WHERE execucao = 2")" <<'EOF'
+import json, sys
+before = dict(p.split("=") for p in sys.argv[1].split(","))
+after = dict(p.split("=") for p in sys.argv[2].split(","))
+rows = json.loads(sys.argv[3])
+bad = [t for t in before if int(after[t]) - int(before[t]) != rows[t]["insert"] - rows[t]["delete"]]
+print(",".join(bad) or "ok")
+EOF
+)" ok
+
+echo "== run: duration"
+q -d $DB "CALL alimentador_run(duration => '1.5 s', rate => 20)" 2>/dev/null
+check "stops after its duration" between \
+  "$(q -d $DB "SELECT extract(epoch FROM terminada_em - iniciada_em) FROM alimentador_execucoes WHERE execucao = 3")" 1.4 2.2
+check "…at the rate (about 30 operations)" between \
+  "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 3")" 28 32
+
+summary run
