@@ -85,7 +85,7 @@ check "200 operations were attempted" eq \
   "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 1")" 200
 check "100 stream transactions (ok or failed)" eq \
   "$(q -d $DB "SELECT transacoes + falhas FROM alimentador_execucoes WHERE execucao = 1")" 100
-check "alimentador_runs(): done" eq "$(q -d $DB "SELECT estado FROM alimentador_runs() WHERE execucao = 1")" done
+check "alimentador_runs(): done" eq "$(q -d $DB "SELECT estado FROM alimentador_runs() WHERE execucao = 1")" "done"
 # 200 operations at 100/s: 2 s of schedule (the first is due at once).
 check "the rate is kept (2 s for 200 ops at 100/s)" between \
   "$(q -d $DB "SELECT extract(epoch FROM terminada_em - iniciada_em) FROM alimentador_execucoes WHERE execucao = 1")" 1.8 2.8
@@ -134,6 +134,22 @@ bad = [t for t in before if int(after[t]) - int(before[t]) != rows[t]["insert"] 
 print(",".join(bad) or "ok")
 EOF
 )" ok
+
+echo "== run: the Prometheus queries without preload"
+# examples/prometheus/queries.yaml must not fail on a host without preload (the exporter would report a
+# scrape error forever): the worker queries return no rows, the runs' query returns the runs.
+queries_ok() {
+  local ns sql n bad=0
+  while IFS=$'\t' read -r ns sql; do
+    n="$(q -d $DB "SELECT count(*) FROM ($sql) x")" || { echo "    $ns failed" >&2; bad=1; continue; }
+    case "$ns" in
+      alimentador_worker*|alimentador_changes|alimentador_operacao|alimentador_controle) [ "$n" = 0 ] || { echo "    $ns: $n rows" >&2; bad=1; } ;;
+      alimentador_run) [ "$n" = 2 ] || { echo "    $ns: $n rows, expected the 2 runs" >&2; bad=1; } ;;
+    esac
+  done < <(python3 tests/e2e/metrics_check.py queries examples/prometheus/queries.yaml)
+  return $bad
+}
+check "every query runs; worker queries give no rows, the runs' query the runs" queries_ok
 
 echo "== run: duration"
 q -d $DB "CALL alimentador_run(duration => '1.5 s', rate => 20)" 2>/dev/null
