@@ -82,5 +82,23 @@ check "the run's counters (execucao 1, 20 operations)" eq \
 check "the target rate" contains "$(grep '^alimentador_controle_taxa_alvo' "$b")" "} 40"
 check "the heartbeat's age" grep -q '^alimentador_pulso_idade_segundos{' "$b"
 
+echo "== metrics: the grants alimentador's queries need"
+# Without pg_monitor: only USAGE on hospital and SELECT on hospital.pulso beyond PUBLIC's rights.
+q -d $DB "CREATE ROLE metricas_minimas LOGIN; GRANT USAGE ON SCHEMA hospital TO metricas_minimas;
+          GRANT SELECT ON hospital.pulso TO metricas_minimas"
+as_minimal() {
+  local ns sql n bad=0
+  while IFS=$'\t' read -r ns sql; do
+    n="$(psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U metricas_minimas -d $DB \
+      -c "SELECT count(*) FROM ($sql) x")" || { echo "    $ns failed" >&2; bad=1; continue; }
+    [ "$n" -gt 0 ] || { echo "    $ns: no rows" >&2; bad=1; }
+  done < <(python3 tests/e2e/metrics_check.py queries "$QUERIES")
+  return $bad
+}
+check "every query works for a role with just those grants, and returns rows" as_minimal
+q -d $DB "REVOKE SELECT ON hospital.pulso FROM metricas_minimas"
+check "…and the heartbeat's needs SELECT on hospital.pulso" contains \
+  "$(psql -X -q -h "$PGDIR" -p "$PGPORT" -U metricas_minimas -d $DB -c "SELECT * FROM hospital.pulso" 2>&1)" "permission denied"
+
 [ "$FAILED" = 0 ] || sed 's/^/    exporter: /' "$log" | tail -20 >&2
 summary metrics
