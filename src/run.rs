@@ -13,6 +13,7 @@ use pgrx::datum::{DatumWithOid, Interval};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
+use crate::backoff::{Report, Streak};
 use crate::ledger::Ledger;
 use crate::model::{OpKind, Tally};
 use crate::operations::Weights;
@@ -159,6 +160,10 @@ struct Run {
     seq: i64,
     last_error: Option<String>,
     last_notice: Instant,
+    /// Failures in a row: the run backs off and reports them in summaries, as a worker does.
+    failures: Streak,
+    /// No attempt before this instant (backing off after failures).
+    retry_at: Option<Instant>,
 }
 
 thread_local! {
@@ -238,6 +243,8 @@ fn alimentador_run_inicio(
             seq: 0,
             last_error: None,
             last_notice: now,
+            failures: Streak::default(),
+            retry_at: None,
         };
         RUN.with(|cell| *cell.borrow_mut() = Some(run));
         id
@@ -278,7 +285,10 @@ impl Run {
                 notice!("alimentador_run {} done: {}", self.id, self.progress());
                 return false;
             }
-            let wait = self.pacer.wait(now);
+            let backoff = self
+                .retry_at
+                .map_or(Duration::ZERO, |at| at.saturating_duration_since(now));
+            let wait = self.pacer.wait(now).max(backoff);
             if wait.is_zero() {
                 break;
             }
@@ -305,13 +315,21 @@ impl Run {
                 if let Some(seq) = seq {
                     self.seq = seq;
                 }
+                self.retry_at = None;
+                if let Some(report) = self.failures.succeeded(Instant::now()) {
+                    warn(self.id, report);
+                }
             }
             Err(failure) => {
                 let kind = self.engine.current.take().map_or("?", OpKind::name);
                 let message = format!("{kind}: {failure}");
-                warning!("alimentador_run: {message} (rolled back)");
                 self.failed += 1;
-                self.last_error = Some(message);
+                self.last_error = Some(message.clone());
+                let (wait, report) = self.failures.failed(message, Instant::now());
+                self.retry_at = (!wait.is_zero()).then(|| Instant::now() + wait);
+                if let Some(report) = report {
+                    warn(self.id, report);
+                }
             }
         }
         self.attempted += u64::from(n);
@@ -359,6 +377,28 @@ impl Run {
             self.last_notice = Instant::now();
             notice!("alimentador_run {}: {}", self.id, self.progress());
         }
+    }
+}
+
+/// A WARNING for the client: the first failure in full, then at most one summary per 10 s while
+/// failures go on, and a line when operations succeed again (src/backoff.rs, as the workers log).
+fn warn(id: i32, report: Report) {
+    match report {
+        Report::Failure { message } => warning!("alimentador_run {id}: {message} (rolled back)"),
+        Report::Summary {
+            failures,
+            seconds,
+            last,
+        } => warning!(
+            "alimentador_run {id}: {failures} attempts failed and were rolled back in the last {seconds} s; the last: {last}"
+        ),
+        Report::Recovered {
+            in_a_row,
+            unreported,
+            last,
+        } => warning!(
+            "alimentador_run {id}: operations succeed again after {in_a_row} failures in a row ({unreported} not reported yet); the last: {last}"
+        ),
     }
 }
 

@@ -151,11 +151,29 @@ queries_ok() {
 }
 check "every query runs; worker queries give no rows, the runs' query the runs" queries_ok
 
+echo "== run: every operation fails"
+q -d $DB "CREATE FUNCTION public.recusa() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'disco cheio (teste)'; END \$\$;
+          DO \$\$ DECLARE t text; BEGIN
+            FOREACH t IN ARRAY ARRAY['pacientes', 'consultas', 'exames', 'internacoes', 'pacientes_convenios'] LOOP
+              EXECUTE format('CREATE TRIGGER recusa BEFORE INSERT OR UPDATE OR DELETE ON hospital.%I FOR EACH ROW EXECUTE FUNCTION public.recusa()', t);
+            END LOOP; END \$\$"
+out="$(psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB -c "CALL alimentador_run(ops => 8, rate => 0)" 2>&1)"
+check "the run goes on and ends: 8 failures, nothing done" eq \
+  "$(q -d $DB "SELECT feitas || '/' || falhas || '/' || (ultimo_erro LIKE '%disco cheio (teste)%') FROM alimentador_execucoes WHERE execucao = 3")" "0/8/true"
+check "the first failure is a WARNING in full" contains "$out" "WARNING:  alimentador_run 3: "
+check "…not one WARNING per failure" between "$(grep -c WARNING <<<"$out")" 1 2
+check "it backed off between failures (10 ms, doubling: 0.63 s for 8 failures)" between \
+  "$(q -d $DB "SELECT extract(epoch FROM terminada_em - iniciada_em) FROM alimentador_execucoes WHERE execucao = 3")" 0.6 5
+q -d $DB "DO \$\$ DECLARE t text; BEGIN
+            FOREACH t IN ARRAY ARRAY['pacientes', 'consultas', 'exames', 'internacoes', 'pacientes_convenios'] LOOP
+              EXECUTE format('DROP TRIGGER recusa ON hospital.%I', t);
+            END LOOP; END \$\$"
+
 echo "== run: duration"
 q -d $DB "CALL alimentador_run(duration => '1.5 s', rate => 20)" 2>/dev/null
 check "stops after its duration" between \
-  "$(q -d $DB "SELECT extract(epoch FROM terminada_em - iniciada_em) FROM alimentador_execucoes WHERE execucao = 3")" 1.4 2.2
+  "$(q -d $DB "SELECT extract(epoch FROM terminada_em - iniciada_em) FROM alimentador_execucoes WHERE execucao = 4")" 1.4 2.2
 check "…at the rate (about 30 operations)" between \
-  "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 3")" 28 32
+  "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 4")" 28 32
 
 summary run
