@@ -36,6 +36,8 @@ const PROGRESS: &str = include_str!("../sql/run/progresso.sql");
 
 /// How often a run tells the client its progress (a NOTICE).
 const NOTICE_EVERY: Duration = Duration::from_secs(10);
+/// How long a run waits before trying again when the hospital has been emptied.
+const EMPTY_HOSPITAL_WAIT: Duration = Duration::from_secs(1);
 /// The longest single sleep while pacing: the deadline and notices are checked in between.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
@@ -315,7 +317,11 @@ impl Run {
                 if let Some(seq) = seq {
                     self.seq = seq;
                 }
-                self.retry_at = None;
+                // An emptied hospital (a reset without reseed, a TRUNCATE): everything skips; look
+                // again in a second instead of committing empty transactions flat out.
+                self.retry_at = batch
+                    .hospital_empty
+                    .then(|| Instant::now() + EMPTY_HOSPITAL_WAIT);
                 if let Some(report) = self.failures.succeeded(Instant::now()) {
                     warn(self.id, report);
                 }

@@ -176,4 +176,15 @@ check "stops after its duration" between \
 check "…at the rate (about 30 operations)" between \
   "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 4")" 28 32
 
+echo "== run: the hospital emptied mid-run"
+psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB -c "CALL alimentador_run(duration => '4 s', rate => 0)" 2>/dev/null &
+runner=$!
+wait_for 10 "SELECT transacoes > 50 FROM alimentador_execucoes WHERE execucao = 5" t $DB
+q -d $DB "SELECT count(*) FROM alimentador_reset(reseed => false)" >/dev/null
+at_reset="$(q -d $DB "SELECT transacoes FROM alimentador_execucoes WHERE execucao = 5")"
+wait "$runner"
+check "it waits a second between tries instead of committing empty transactions flat out" between \
+  "$(q -d $DB "SELECT transacoes - $at_reset FROM alimentador_execucoes WHERE execucao = 5")" 0 6
+check "…and ends at its duration" eq "$(q -d $DB "SELECT estado FROM alimentador_runs() WHERE execucao = 5")" "done"
+
 summary run
