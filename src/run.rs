@@ -260,16 +260,25 @@ fn alimentador_run_inicio(
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_run_passo(execucao: Option<i32>) -> bool {
     errors::clean(|| {
-        RUN.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            match slot.as_mut() {
-                Some(run) if Some(run.id) == execucao => run.step(),
-                _ => errors::not_ready(
-                    "no alimentador_run with this number is in progress in this session",
-                    "alimentador_run_passo() is the inside of CALL alimentador_run(...); call the procedure.",
-                ),
-            }
+        PgTryBuilder::new(|| {
+            RUN.with(|cell| {
+                let mut slot = cell.borrow_mut();
+                match slot.as_mut() {
+                    Some(run) if Some(run.id) == execucao => run.step(),
+                    _ => errors::not_ready(
+                        "no alimentador_run with this number is in progress in this session",
+                        "alimentador_run_passo() is the inside of CALL alimentador_run(...); call the procedure.",
+                    ),
+                }
+            })
         })
+        // An ERROR (a cancel above all) ends the CALL: the run is over, its state must not be
+        // picked up again by a later call.
+        .catch_others(|e| {
+            RUN.with(|cell| *cell.borrow_mut() = None);
+            e.rethrow()
+        })
+        .execute()
     })
 }
 

@@ -176,15 +176,24 @@ check "stops after its duration" between \
 check "…at the rate (about 30 operations)" between \
   "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 4")" 28 32
 
+echo "== run: statement_timeout, and a cancelled run cannot be resumed"
+out="$(psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB -c "SET statement_timeout = '1500ms'" \
+  -c "CALL alimentador_run(rate => 20)" \
+  -c "SELECT alimentador_run_passo(max(execucao)) FROM alimentador_execucoes" 2>&1)"
+check "statement_timeout ends the CALL" contains "$out" "canceling statement due to statement timeout"
+check "the run's committed work stays (about 30 operations)" between \
+  "$(q -d $DB "SELECT feitas + puladas + falhas FROM alimentador_execucoes WHERE execucao = 5")" 20 32
+check "the cancelled run's state is gone from the session" contains "$out" "no alimentador_run with this number is in progress"
+
 echo "== run: the hospital emptied mid-run"
 psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB -c "CALL alimentador_run(duration => '4 s', rate => 0)" 2>/dev/null &
 runner=$!
-wait_for 10 "SELECT transacoes > 50 FROM alimentador_execucoes WHERE execucao = 5" t $DB
+wait_for 10 "SELECT transacoes > 50 FROM alimentador_execucoes WHERE execucao = 6" t $DB
 q -d $DB "SELECT count(*) FROM alimentador_reset(reseed => false)" >/dev/null
-at_reset="$(q -d $DB "SELECT transacoes FROM alimentador_execucoes WHERE execucao = 5")"
+at_reset="$(q -d $DB "SELECT transacoes FROM alimentador_execucoes WHERE execucao = 6")"
 wait "$runner"
 check "it waits a second between tries instead of committing empty transactions flat out" between \
-  "$(q -d $DB "SELECT transacoes - $at_reset FROM alimentador_execucoes WHERE execucao = 5")" 0 6
-check "…and ends at its duration" eq "$(q -d $DB "SELECT estado FROM alimentador_runs() WHERE execucao = 5")" "done"
+  "$(q -d $DB "SELECT transacoes - $at_reset FROM alimentador_execucoes WHERE execucao = 6")" 0 6
+check "…and ends at its duration" eq "$(q -d $DB "SELECT estado FROM alimentador_runs() WHERE execucao = 6")" "done"
 
 summary run
