@@ -11,7 +11,9 @@ log() { echo "alimentador[install-deps]: $*"; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libclang-dev clang sudo pkg-config make bc shellcheck)
+# prometheus-postgres-exporter and python3-yaml: tests/e2e/metrics.sh (the exporter with examples/prometheus/).
+packages=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libclang-dev clang sudo pkg-config make bc shellcheck
+  prometheus-postgres-exporter python3-yaml)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -68,7 +68,7 @@ thread_local! {
     static SESSION_ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
-fn parse_weights(text: Option<&str>) -> Weights {
+pub(crate) fn parse_weights(text: Option<&str>) -> Weights {
     match text.map(Weights::parse) {
         None => settings::weights(),
         Some(Ok(w)) => w,

@@ -53,6 +53,15 @@ pub fn not_ready(message: &str, hint: &str) -> ! {
     )
 }
 
+/// A command that must run outside a transaction block: ERRCODE_ACTIVE_SQL_TRANSACTION.
+pub fn active_transaction(message: &str, hint: &str) -> ! {
+    raise(
+        PgSqlErrorCode::ERRCODE_ACTIVE_SQL_TRANSACTION,
+        message,
+        hint,
+    )
+}
+
 /// A file could not be read or written: ERRCODE_IO_ERROR.
 pub fn io_error(message: String, hint: &str) -> ! {
     raise(PgSqlErrorCode::ERRCODE_IO_ERROR, &message, hint)

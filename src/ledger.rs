@@ -44,7 +44,7 @@ impl Ledger {
 
     /// Numbers the current transaction and emits its message; returns the sequence number. Runs in
     /// the transaction of the batch, after its operations.
-    pub fn record(&mut self, worker: usize, tally: &Tally, keys: Option<&Keys>) -> i64 {
+    pub fn record(&mut self, worker: i32, tally: &Tally, keys: Option<&Keys>) -> i64 {
         let seq = self.next(worker);
         let body = message(worker, seq, tally, keys).to_string();
         crate::cdc::emit_message(LEDGER_PREFIX, &body);
@@ -53,9 +53,9 @@ impl Ledger {
 
     /// The worker's next number: an UPDATE of its row (a HOT update, the usual case), or the row's
     /// creation with 1 for a worker's first transaction ever.
-    fn next(&mut self, worker: usize) -> i64 {
+    fn next(&mut self, worker: i32) -> i64 {
         Spi::connect_mut(|client| {
-            let args: [DatumWithOid; 1] = [(worker as i32).into()];
+            let args: [DatumWithOid; 1] = [worker.into()];
             for (plan, sql) in [
                 (&mut self.next_seq, NEXT_SEQ),
                 (&mut self.first_seq, FIRST_SEQ),
@@ -91,7 +91,7 @@ impl Ledger {
 /// The message: `{"worker": 0, "seq": 42, "operacoes": {"insert_consulta": 1},
 /// "linhas": {"consultas": {"insert": 1}}}` — only operations and rows that happened — and, at the
 /// `keys` level, `"chaves": {"consultas": {"insert": [1234]}}`.
-pub fn message(worker: usize, seq: i64, tally: &Tally, keys: Option<&Keys>) -> Value {
+pub fn message(worker: i32, seq: i64, tally: &Tally, keys: Option<&Keys>) -> Value {
     let operations: Map<String, Value> = OpKind::ALL
         .iter()
         .filter(|k| tally.done[**k as usize] > 0)

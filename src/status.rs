@@ -118,17 +118,7 @@ impl WorkerSlot {
 
     /// Committed row changes as {"tabela": {"insert": n, "update": n, "delete": n}, …}.
     pub fn rows_json(&self) -> Value {
-        let map: Map<String, Value> = Table::ALL
-            .iter()
-            .map(|t| {
-                let per: Map<String, Value> = Change::ALL
-                    .iter()
-                    .map(|c| (c.name().into(), json!(self.committed.rows.get(*t, *c))))
-                    .collect();
-                (t.name().into(), Value::Object(per))
-            })
-            .collect();
-        Value::Object(map)
+        rows_json(&self.committed.rows)
     }
 
     fn set_last_error(&mut self, message: &str) {
@@ -207,11 +197,26 @@ pub fn init() {
 }
 
 /// Raises a clear ERROR when the library was not preloaded (no workers, no shared memory).
+/// Row changes as {"tabela": {"insert": n, "update": n, "delete": n}, …}, every table and change.
+pub fn rows_json(rows: &RowChanges) -> Value {
+    let map: Map<String, Value> = Table::ALL
+        .iter()
+        .map(|t| {
+            let per: Map<String, Value> = Change::ALL
+                .iter()
+                .map(|c| (c.name().into(), json!(rows.get(*t, *c))))
+                .collect();
+            (t.name().into(), Value::Object(per))
+        })
+        .collect();
+    Value::Object(map)
+}
+
 pub fn require_preloaded() {
     if !ATTACHED.load(Ordering::Relaxed) {
         crate::errors::not_ready(
             "alimentador is not in shared_preload_libraries, so there are no stream workers",
-            "Add alimentador to shared_preload_libraries in postgresql.conf and restart, or run the stream in this session with alimentador_stream(ops).",
+            "Add alimentador to shared_preload_libraries in postgresql.conf and restart, or run the stream from this session with CALL alimentador_run(...) (its runs: alimentador_runs()).",
         );
     }
 }

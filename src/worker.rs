@@ -445,7 +445,7 @@ impl Worker {
             );
             let seq = match ledger {
                 Some(ledger) if level != LedgerSetting::Off && batch.tally.done_total() > 0 => {
-                    Some(ledger.record(index, &batch.tally, batch.keys.as_ref()))
+                    Some(ledger.record(index as i32, &batch.tally, batch.keys.as_ref()))
                 }
                 _ => None,
             };

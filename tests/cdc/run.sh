@@ -4,7 +4,8 @@
 # worker, is restarted mid-run (offsets kept), and every event is checked against the worker's
 # counters and the database — for REPLICA IDENTITY FULL, then DEFAULT. Also runs the harness's own
 # self-test first, and ends with tests/cdc/prove.sh (tools/alimentador-verify on a full-speed stream of
-# 2 workers with checkpoints and a connector restart). Prints "cdc: N passed, N failed".
+# 2 workers with checkpoints and a connector restart) and tests/cdc/session.sh (CALL alimentador_run
+# without preload, and a cancelled run, verified the same way). Prints "cdc: N passed, N failed".
 #   CDC_MODES="full default"   the replica identity modes to run
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -109,4 +110,7 @@ echo "== cdc: two databases, two connectors (tests/cdc/databases.sh)"
 check "two databases stream independently; each connector gets exactly its database's changes" tests/cdc/databases.sh
 echo "== cdc: an incremental snapshot while streaming (tests/cdc/snapshot.sh)"
 check "an incremental snapshot mid-stream loses no update and brings back no deleted row" tests/cdc/snapshot.sh
+# Without preload: CALL alimentador_run's transactions, and a cancelled run, through Debezium.
+echo "== cdc: CALL alimentador_run without preload, through Debezium (tests/cdc/session.sh)"
+check "a session's run reaches Debezium transaction by transaction, with its ledger, a cancel losing nothing committed" tests/cdc/session.sh
 summary cdc

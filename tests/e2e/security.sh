@@ -85,6 +85,11 @@ echo "== security: every alimentador_* function, called by a superuser whose pat
 as_super() { q -d $DB "SET search_path = public, postgres, pg_catalog; $1" >/dev/null; }
 as_super "SELECT count(*) FROM alimentador_stream(300, '$every_kind,transacao_grande=1', 3)"
 as_super "SELECT * FROM alimentador_counts()"
+# A CALL that commits must be alone in its query string (not in an implicit transaction block): the
+# path comes from the connection's options instead.
+check "CALL alimentador_run() runs" eq "$(PGOPTIONS="-c search_path=public,postgres,pg_catalog -c client_min_messages=warning" \
+  q_err -d $DB "CALL alimentador_run(ops => 300, rate => 0, weights => '$every_kind,transacao_grande=1', ops_per_transaction => 3, ledger => 'keys')")" ""
+as_super "SELECT * FROM alimentador_runs()"
 as_super "SELECT * FROM alimentador_digest()"
 as_super "SELECT * FROM alimentador_status()"
 as_super "SELECT * FROM alimentador_changes()"

@@ -56,3 +56,17 @@ RESET ROLE;
 DROP OWNED BY estagiario;
 DROP ROLE estagiario;
 SELECT sum(linhas) AS unchanged FROM alimentador_counts();
+-- CALL alimentador_run(...): bad arguments, and inside a transaction block (it commits), are refused
+-- before anything is recorded.
+CALL alimentador_run(ops => 0);
+\echo :LAST_ERROR_SQLSTATE
+CALL alimentador_run(duration => '-5 minutes');
+CALL alimentador_run(ops => 1, rate => 'Infinity');
+CALL alimentador_run(ops => 1, ledger => repeat('z', 10000));
+CALL alimentador_run(ops => 1, weights => 'insert_cosulta=3');
+BEGIN;
+CALL alimentador_run(ops => 1);
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
+SELECT alimentador_run_passo(42);
+SELECT count(*) AS runs FROM alimentador_execucoes;
