@@ -13,6 +13,7 @@ mod operations;
 mod pacing;
 mod pgtypes;
 mod plans;
+mod schedule;
 mod schema;
 mod seed;
 mod settings;

@@ -146,6 +146,74 @@ mod tests {
         assert!((199..=201).contains(&ops), "{ops}");
     }
 
+    /// A worker's loop under a schedule: the rate is the shape's at each turn, as in worker.rs.
+    fn simulate_schedule(shape: &str, base: f64, arrivals: Arrivals, secs: f64) -> (u64, f64) {
+        use crate::schedule::{Moment, Schedule};
+        let schedule = Schedule::parse(shape).unwrap();
+        let start = Instant::now();
+        let mut now = start;
+        let mut pacer = Pacer::new(base, arrivals, now);
+        let mut state = 99u64;
+        let mut ops = 0;
+        let moment = |now: Instant| Moment {
+            elapsed: (now - start).as_secs_f64(),
+            local_unix: 0.0,
+        };
+        while now < start + Duration::from_secs_f64(secs) {
+            pacer.set(schedule.target_rate(moment(now), base), arrivals, now);
+            let wait = pacer.wait(now).min(Duration::from_millis(200));
+            if wait > Duration::ZERO {
+                now += wait;
+                continue;
+            }
+            now += Duration::from_micros(200);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            pacer.done(1, (state >> 11) as f64 / (1u64 << 53) as f64);
+            ops += 1;
+        }
+        // The shape's integral, in 1 ms steps.
+        let expected: f64 = (0..(secs * 1000.0) as u64)
+            .map(|ms| {
+                let t = start + Duration::from_micros(ms * 1000 + 500);
+                schedule.target_rate(moment(t), base) * 0.001
+            })
+            .sum();
+        (ops, expected)
+    }
+
+    #[test]
+    fn a_step_shape_is_followed_within_one_percent() {
+        for arrivals in [Arrivals::Uniform, Arrivals::Poisson] {
+            let (ops, expected) = simulate_schedule(
+                "step=1x:20s,3x:20s; burst=2x for 5s every 40s at 30s",
+                100.0,
+                arrivals,
+                120.0,
+            );
+            let ratio = ops as f64 / expected;
+            assert!(
+                (ratio - 1.0).abs() < 0.01,
+                "{arrivals:?}: {ops} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ramp_and_the_daily_curve_are_followed() {
+        let (ops, expected) = simulate_schedule("ramp=1x..4x:60s", 50.0, Arrivals::Uniform, 60.0);
+        assert!(
+            (ops as f64 / expected - 1.0).abs() < 0.01,
+            "{ops} vs {expected}"
+        );
+        let (ops, expected) = simulate_schedule("daily", 50.0, Arrivals::Poisson, 60.0);
+        assert!(
+            (ops as f64 / expected - 1.0).abs() < 0.03,
+            "{ops} vs {expected}"
+        );
+    }
+
     #[test]
     fn raising_the_rate_takes_effect_at_once() {
         let start = Instant::now();

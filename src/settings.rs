@@ -9,6 +9,7 @@ use pgrx::PostgresGucEnum;
 
 use crate::operations::Weights;
 use crate::pacing::Arrivals;
+use crate::schedule::{self, Schedule};
 
 /// Most background workers one server may run (the size of the status array in shared memory).
 pub const MAX_WORKERS: i32 = 16;
@@ -19,6 +20,7 @@ pub static ROLE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::ne
 pub static WORKERS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static RATE: GucSetting<f64> = GucSetting::<f64>::new(0.5);
 pub static WEIGHTS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SCHEDULE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static OPS_PER_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static SEMENTE: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
@@ -56,6 +58,9 @@ pub fn register(preloading: bool) {
     string(&WEIGHTS, c"alimentador.weights", c"Weights of the stream's operations, e.g. insert_consulta=30,delete_consulta=2.",
         c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge). Reloadable.",
         GucContext::Sighup, Some(check_weights));
+    string(&SCHEDULE, c"alimentador.schedule", c"Load shape: a factor over time that multiplies alimentador.rate, e.g. daily or step=1x:60s,3x:60s.",
+        c"constant (the default), daily, step=F:D,..., ramp=F..F:D, burst=F for D every D [at D]; shapes joined with ';' multiply. Reloadable.",
+        GucContext::Sighup, Some(check_schedule));
     GucRegistry::define_int_guc(
         c"alimentador.ops_per_transaction",
         c"Operations grouped in one transaction.",
@@ -171,6 +176,34 @@ unsafe extern "C-unwind" fn check_weights(
     }
 }
 
+#[pg_guard]
+unsafe extern "C-unwind" fn check_schedule(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    // SAFETY: PostgreSQL passes a valid pointer to a (possibly NULL) C string.
+    let text = unsafe {
+        (*newval)
+            .as_ref()
+            .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
+    };
+    match Schedule::parse(text.as_deref().unwrap_or("")) {
+        Ok(_) => true,
+        Err(reason) => {
+            let detail = CString::new(reason.to_string()).unwrap_or_default();
+            let hint =
+                CString::new(format!("Valid forms: {}", schedule::FORMS)).unwrap_or_default();
+            // SAFETY: copied into PostgreSQL's memory, as GUC_check_errdetail()/errhint() do.
+            unsafe {
+                pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
+                pg_sys::GUC_check_errhint_string = pg_sys::pstrdup(hint.as_ptr());
+            }
+            false
+        }
+    }
+}
+
 fn text(setting: &GucSetting<Option<CString>>) -> Option<String> {
     setting
         .get()
@@ -181,6 +214,11 @@ fn text(setting: &GucSetting<Option<CString>>) -> Option<String> {
 /// The configured weights (the check hook guarantees they parse).
 pub fn weights() -> Weights {
     Weights::parse(text(&WEIGHTS).as_deref().unwrap_or("")).unwrap_or_default()
+}
+
+/// The configured load shape (the check hook guarantees it parses).
+pub fn schedule() -> Schedule {
+    Schedule::parse(text(&SCHEDULE).as_deref().unwrap_or("")).unwrap_or_default()
 }
 
 pub fn database() -> String {

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::controls::{self, ControlsError, Overrides};
 use crate::model::{Change, OpKind, RowChanges, Table, Tally};
+use crate::schedule::{Moment, Schedule};
 use crate::settings::MAX_WORKERS;
 
 const ERROR_LEN: usize = 240;
@@ -69,6 +70,10 @@ pub struct WorkerSlot {
     /// The ledger's sequence number of the last committed transaction (0: none yet).
     pub ledger_seq: i64,
     pub ops_per_sec: f64,
+    /// This worker's target rate now (its share of alimentador.rate times the schedule's factor).
+    pub target_rate: f64,
+    /// Operations per second committed over the last 10 s.
+    pub rate_10s: f64,
     /// Heartbeats (updates of hospital.pulso) committed.
     pub heartbeats: u64,
     /// Verification markers emitted (logical decoding messages, prefix `alimentador`).
@@ -94,6 +99,8 @@ impl WorkerSlot {
         lock_waits: 0,
         ledger_seq: 0,
         ops_per_sec: 0.0,
+        target_rate: 0.0,
+        rate_10s: 0.0,
         heartbeats: 0,
         markers: 0,
         last_error: [0; ERROR_LEN],
@@ -162,6 +169,10 @@ pub struct Control {
     pub connect_failed: bool,
     /// The connection problem last logged, so each is logged once for all workers.
     pub logged_problem: Option<ConnectionProblem>,
+    /// The load shape in force and since when: step, ramp and bursts count from that instant, the
+    /// same for every worker.
+    pub schedule: Schedule,
+    pub schedule_since: pg_sys::TimestampTz,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -181,6 +192,8 @@ impl Default for Shared {
                 loaded: false,
                 connect_failed: false,
                 logged_problem: None,
+                schedule: Schedule::CONSTANT,
+                schedule_since: 0,
             },
             workers: [WorkerSlot::EMPTY; MAX_WORKERS as usize],
         }
@@ -256,6 +269,50 @@ pub fn change_overrides(f: impl FnOnce(&mut Overrides)) -> Result<Overrides, Con
     Ok(next)
 }
 
+/// Starts `schedule` from its beginning now (alimentador_set_schedule(), even with the same one).
+pub fn restart_schedule(schedule: Schedule) {
+    let mut shared = SHARED.exclusive();
+    shared.control.schedule = schedule;
+    shared.control.schedule_since = now();
+}
+
+/// Seconds between the Unix epoch and PostgreSQL's (2000-01-01).
+const UNIX_TO_POSTGRES_EPOCH: i64 = 946_684_800;
+
+/// When `schedule` is at now: since when it is in force (the first worker or function to see a
+/// new schedule, e.g. after a reload, starts it), and the server's local time for `daily`.
+pub fn schedule_moment(schedule: &Schedule) -> Moment {
+    let now = now();
+    let control = SHARED.share().control;
+    let since = if control.schedule == *schedule && control.schedule_since != 0 {
+        control.schedule_since
+    } else {
+        let mut shared = SHARED.exclusive();
+        if shared.control.schedule != *schedule || shared.control.schedule_since == 0 {
+            shared.control.schedule = *schedule;
+            shared.control.schedule_since = now;
+        }
+        shared.control.schedule_since
+    };
+    let unix = now.div_euclid(1_000_000) + UNIX_TO_POSTGRES_EPOCH;
+    Moment {
+        elapsed: (now - since) as f64 / 1e6,
+        local_unix: (unix + utc_offset(unix)) as f64 + now.rem_euclid(1_000_000) as f64 / 1e6,
+    }
+}
+
+/// The UTC offset in seconds at a Unix time, in the session's time zone (the server's `timezone`).
+fn utc_offset(unix: i64) -> i64 {
+    let t: pg_sys::pg_time_t = unix;
+    // SAFETY: session_timezone is set in every backend; pg_localtime returns static storage or NULL.
+    unsafe {
+        let tm = pg_sys::pg_localtime(&t, pg_sys::session_timezone);
+        // c_long is 32 bits on some platforms.
+        #[allow(clippy::unnecessary_cast)]
+        tm.as_ref().map_or(0, |tm| tm.tm_gmtoff as i64)
+    }
+}
+
 fn with_slot(index: usize, f: impl FnOnce(&mut WorkerSlot)) {
     f(&mut SHARED.exclusive().workers[index])
 }
@@ -317,8 +374,12 @@ pub fn slot(index: usize) -> WorkerSlot {
     SHARED.share().workers[index]
 }
 
-pub fn set_ops_per_sec(index: usize, rate: f64) {
-    with_slot(index, |s| s.ops_per_sec = rate);
+pub fn set_rates(index: usize, ops_per_sec: f64, rate_10s: f64, target: f64) {
+    with_slot(index, |s| {
+        s.ops_per_sec = ops_per_sec;
+        s.rate_10s = rate_10s;
+        s.target_rate = target;
+    });
 }
 
 pub fn worker_stopped(index: usize) {
@@ -326,6 +387,8 @@ pub fn worker_stopped(index: usize) {
         s.state = WorkerState::Stopped;
         s.pid = 0;
         s.ops_per_sec = 0.0;
+        s.rate_10s = 0.0;
+        s.target_rate = 0.0;
         s.since = now();
     });
 }
