@@ -156,6 +156,7 @@ fn stream(
                 "Run SELECT alimentador_seed(); first.",
             );
         }
+        engine.set_skew(settings::skew());
         run_in_session(engine, &weights, ops as u32, ops_per_transaction as u32)
     });
     let rows = OpKind::ALL.iter().filter_map(move |k| {
@@ -342,6 +343,11 @@ fn alimentador_settings() -> TableIterator<
             "schedule".to_string(),
             o.schedule().to_text(),
             origin(o.schedule.is_some()),
+        ),
+        (
+            "skew".to_string(),
+            settings::skew().to_text(),
+            origin(false),
         ),
         (
             "workers".to_string(),

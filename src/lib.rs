@@ -17,6 +17,7 @@ mod schedule;
 mod schema;
 mod seed;
 mod settings;
+mod skew;
 mod status;
 mod stream;
 mod transaction;

@@ -10,6 +10,7 @@ use pgrx::PostgresGucEnum;
 use crate::operations::Weights;
 use crate::pacing::Arrivals;
 use crate::schedule::{self, Schedule};
+use crate::skew::{self, Skew};
 
 /// Most background workers one server may run (the size of the status array in shared memory).
 pub const MAX_WORKERS: i32 = 16;
@@ -21,6 +22,7 @@ pub static WORKERS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static RATE: GucSetting<f64> = GucSetting::<f64>::new(0.5);
 pub static WEIGHTS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static SCHEDULE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SKEW: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static OPS_PER_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static SEMENTE: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
@@ -61,6 +63,9 @@ pub fn register(preloading: bool) {
     string(&SCHEDULE, c"alimentador.schedule", c"Load shape: a factor over time that multiplies alimentador.rate, e.g. daily or step=1x:60s,3x:60s.",
         c"constant (the default), daily, step=F:D,..., ramp=F..F:D, burst=F for D every D [at D]; shapes joined with ';' multiply. Reloadable.",
         GucContext::Sighup, Some(check_schedule));
+    string(&SKEW, c"alimentador.skew", c"How rows to update or delete are picked: uniform or zipfian[:S] (a few hot rows get most updates).",
+        c"uniform (the default) starts each pick at a uniformly random point of the id range; zipfian:S (default S 1.1) at a Zipf-distributed rank scattered over the range. Reloadable.",
+        GucContext::Sighup, Some(check_skew));
     GucRegistry::define_int_guc(
         c"alimentador.ops_per_transaction",
         c"Operations grouped in one transaction.",
@@ -204,6 +209,33 @@ unsafe extern "C-unwind" fn check_schedule(
     }
 }
 
+#[pg_guard]
+unsafe extern "C-unwind" fn check_skew(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    // SAFETY: PostgreSQL passes a valid pointer to a (possibly NULL) C string.
+    let text = unsafe {
+        (*newval)
+            .as_ref()
+            .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
+    };
+    match Skew::parse(text.as_deref().unwrap_or("")) {
+        Ok(_) => true,
+        Err(reason) => {
+            let detail = CString::new(reason.to_string()).unwrap_or_default();
+            let hint = CString::new(format!("Valid forms: {}.", skew::FORMS)).unwrap_or_default();
+            // SAFETY: copied into PostgreSQL's memory, as GUC_check_errdetail()/errhint() do.
+            unsafe {
+                pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
+                pg_sys::GUC_check_errhint_string = pg_sys::pstrdup(hint.as_ptr());
+            }
+            false
+        }
+    }
+}
+
 fn text(setting: &GucSetting<Option<CString>>) -> Option<String> {
     setting
         .get()
@@ -219,6 +251,11 @@ pub fn weights() -> Weights {
 /// The configured load shape (the check hook guarantees it parses).
 pub fn schedule() -> Schedule {
     Schedule::parse(text(&SCHEDULE).as_deref().unwrap_or("")).unwrap_or_default()
+}
+
+/// The configured skew (the check hook guarantees it parses).
+pub fn skew() -> Skew {
+    Skew::parse(text(&SKEW).as_deref().unwrap_or("")).unwrap_or_default()
 }
 
 pub fn database() -> String {

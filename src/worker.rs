@@ -25,6 +25,7 @@ use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
 use crate::schedule::Schedule;
 use crate::settings::LedgerSetting;
+use crate::skew::Skew;
 use crate::status::{self, ConnectionProblem, WorkerState};
 use crate::stream::{self, Batch, Engine, Readiness};
 use crate::transaction::{self, Failure};
@@ -277,6 +278,7 @@ struct Params {
     /// This worker's share of alimentador.rate (0 = unlimited), before the schedule's factor.
     rate: f64,
     schedule: Schedule,
+    skew: Skew,
     arrivals: Arrivals,
     weights: Weights,
     ops_per_transaction: u32,
@@ -291,6 +293,7 @@ impl Params {
             enabled: overrides.enabled(),
             rate: overrides.rate() / settings::WORKERS.get().max(1) as f64,
             schedule: overrides.schedule(),
+            skew: settings::skew(),
             arrivals: settings::arrivals(),
             weights: overrides.weights(),
             ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
@@ -411,6 +414,7 @@ impl Worker {
             return TICK;
         }
         self.apply_lock_timeout(p.lock_timeout_ms);
+        self.engine.set_skew(p.skew);
         let result = self.run_batch(p);
         let u = self.engine.uniform01();
         self.pacer.done(p.ops_per_transaction, u);

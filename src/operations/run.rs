@@ -18,6 +18,7 @@ use crate::datagen::{self, Rng};
 use crate::model::{Change, Keys, OpKind, RowChanges, Table};
 use crate::pgtypes;
 use crate::plans::{Plans, Row};
+use crate::skew::Skew;
 
 /// Rows an `insert_exames_lote` statement inserts.
 pub const LAB_BATCH: usize = 25;
@@ -95,6 +96,8 @@ pub struct Executor {
     /// The ids returned by the last changing statement (when collecting keys).
     last_ids: Vec<i64>,
     keys: Keys,
+    /// Where picks start in the id range (alimentador.skew).
+    skew: Skew,
 }
 
 /// What one operation did: `None` when no eligible row existed (skipped).
@@ -116,6 +119,11 @@ impl Executor {
     pub fn collect_keys(&mut self, on: bool) {
         self.collect_keys = on;
         self.keys = Keys::default();
+    }
+
+    /// How picks choose their starting point from now on.
+    pub fn set_skew(&mut self, skew: Skew) {
+        self.skew = skew;
     }
 
     /// The ids collected since the last call.
@@ -178,14 +186,15 @@ impl Executor {
         }
     }
 
-    /// Picks from a random start; if nothing is at or after it, once more from the beginning.
+    /// Picks from a random start (drawn as alimentador.skew says); if nothing is at or after it,
+    /// once more from the beginning.
     fn pick_wrapping<T: Row>(
         &mut self,
         client: &mut SpiClient,
         rng: &mut Rng,
         sql: &'static str,
     ) -> Option<T> {
-        let start: f64 = rng.random();
+        let start = self.skew.fraction(|| rng.random());
         self.pick(client, sql, &[start.into()])
             .or_else(|| self.pick(client, sql, &[0.0f64.into()]))
     }

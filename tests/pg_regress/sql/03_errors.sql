@@ -23,6 +23,7 @@ ALTER SYSTEM SET alimentador.arrivals = 'gaussian';
 ALTER SYSTEM SET alimentador.schedule = 'burst=10x for 60s every 15min; burst=2x for 1min every 5min';
 ALTER SYSTEM SET alimentador.schedule = 'burst=10x for 20min every 15min';
 ALTER SYSTEM SET alimentador.schedule = 'step=1x:60s; ramp=1x..2x:1min';
+ALTER SYSTEM SET alimentador.skew = 'zipfian:-1';
 ALTER SYSTEM SET alimentador.weights = 'cdc-edge,insert_paciente=0';
 ALTER SYSTEM RESET alimentador.weights;
 SET alimentador.rate = 3;
