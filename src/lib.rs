@@ -7,6 +7,7 @@ mod cdc;
 mod controls;
 pub mod datagen;
 mod errors;
+mod hold;
 mod ledger;
 mod model;
 mod operations;

@@ -3,7 +3,7 @@
 //! it adds no rows and no CDC events. Counters count committed work only. Available when the library
 //! is preloaded.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use pgrx::lwlock::PgLwLock;
 use pgrx::pg_shmem_init;
@@ -34,6 +34,10 @@ pub enum WorkerState {
     Failing,
     /// lock_timeout expired: another session holds a lock the stream needs.
     WaitingForLock,
+    /// Holding a transaction open (see hold.rs).
+    InLongTransaction,
+    HoldingRowLocks,
+    IdleInTransaction,
 }
 
 impl WorkerState {
@@ -50,6 +54,9 @@ impl WorkerState {
             WorkerState::Paused => "paused",
             WorkerState::Failing => "failing",
             WorkerState::WaitingForLock => "waiting for lock",
+            WorkerState::InLongTransaction => "in long transaction",
+            WorkerState::HoldingRowLocks => "holding row locks",
+            WorkerState::IdleInTransaction => "idle in transaction",
         }
     }
 }
@@ -173,6 +180,8 @@ pub struct Control {
     /// same for every worker.
     pub schedule: Schedule,
     pub schedule_since: pg_sys::TimestampTz,
+    /// The worker holding a long transaction open, if any: one at a time (see hold.rs).
+    pub hold_owner: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -194,6 +203,7 @@ impl Default for Shared {
                 logged_problem: None,
                 schedule: Schedule::CONSTANT,
                 schedule_since: 0,
+                hold_owner: None,
             },
             workers: [WorkerSlot::EMPTY; MAX_WORKERS as usize],
         }
@@ -203,6 +213,33 @@ impl Default for Shared {
 // SAFETY: the name is unique to this extension.
 static SHARED: PgLwLock<Shared> = unsafe { PgLwLock::new(c"alimentador_status") };
 static ATTACHED: AtomicBool = AtomicBool::new(false);
+/// This process's worker index (usize::MAX: not a worker).
+static CURRENT_WORKER: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Whether this process is stream worker N.
+pub fn current_worker() -> Option<usize> {
+    let index = CURRENT_WORKER.load(Ordering::Relaxed);
+    (index != usize::MAX).then_some(index)
+}
+
+/// Claims holding a long transaction for worker `index`: false when another worker holds one.
+pub fn claim_hold(index: usize) -> bool {
+    let mut shared = SHARED.exclusive();
+    match shared.control.hold_owner {
+        Some(owner) if owner != index => false,
+        _ => {
+            shared.control.hold_owner = Some(index);
+            true
+        }
+    }
+}
+
+pub fn release_hold(index: usize) {
+    let mut shared = SHARED.exclusive();
+    if shared.control.hold_owner == Some(index) {
+        shared.control.hold_owner = None;
+    }
+}
 
 /// Requests the shared memory. Only called while preloading (from `_PG_init`).
 pub fn init() {
@@ -319,6 +356,8 @@ fn with_slot(index: usize, f: impl FnOnce(&mut WorkerSlot)) {
 
 /// A worker starts: its slot is reset, counters included.
 pub fn worker_started(index: usize, pid: i32) {
+    CURRENT_WORKER.store(index, Ordering::Relaxed);
+    release_hold(index);
     with_slot(index, |s| {
         *s = WorkerSlot::EMPTY;
         s.pid = pid;
@@ -383,6 +422,7 @@ pub fn set_rates(index: usize, ops_per_sec: f64, rate_10s: f64, target: f64) {
 }
 
 pub fn worker_stopped(index: usize) {
+    release_hold(index);
     with_slot(index, |s| {
         s.state = WorkerState::Stopped;
         s.pid = 0;
