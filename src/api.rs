@@ -364,6 +364,11 @@ fn alimentador_settings() -> TableIterator<
             format!("{}ms", settings::LOCK_TIMEOUT.get()),
             origin(false),
         ),
+        (
+            "long_transaction_duration".to_string(),
+            format!("{}s", settings::LONG_TRANSACTION_DURATION.get()),
+            origin(false),
+        ),
     ];
     TableIterator::new(rows)
 }

@@ -67,6 +67,8 @@ done
 
 echo "== longtx: a pause ends a hold at once; a session's stream holds for the duration"
 q "ALTER SYSTEM SET alimentador.long_transaction_duration = 600" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null
+check "alimentador.long_transaction_duration is reloadable" wait_for 5 "SELECT valor FROM alimentador_settings() WHERE nome = 'long_transaction_duration'" 600s $DB
+check "it is bounded: more than 10 min is rejected" contains "$(q_err "ALTER SYSTEM SET alimentador.long_transaction_duration = '11min'")" 'is outside the valid range for parameter "alimentador.long_transaction_duration"'
 q -d $DB "SELECT alimentador_set_weights('transacao_longa=100')" >/dev/null
 check "a worker holds" wait_for 15 "SELECT count(*) FROM alimentador_status() WHERE estado = 'in long transaction'" 1 $DB
 q -d $DB "SELECT alimentador_pause()" >/dev/null
