@@ -10,5 +10,6 @@ REVOKE EXECUTE ON FUNCTION @extschema@.alimentador_pause() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.alimentador_resume() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.alimentador_set_rate(double precision) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION @extschema@.alimentador_set_weights(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION @extschema@.alimentador_set_schedule(text) FROM PUBLIC;
 
 SELECT pg_catalog.set_config('search_path', '@extschema@', true);

@@ -11,6 +11,7 @@ use pgrx::JsonB;
 use crate::controls::{self, Overrides, RunOverride};
 use crate::model::{Change, OpKind, Table, Tally};
 use crate::operations::Weights;
+use crate::schedule::{self, Schedule};
 use crate::seed::{self, Inserted};
 use crate::status::{self, WorkerSlot};
 use crate::stream::Engine;
@@ -75,7 +76,7 @@ pub(crate) fn parse_weights(text: Option<&str>) -> Weights {
         // The reason quotes the offending part of the user's text, cut short.
         Some(Err(reason)) => errors::invalid_parameter(
             format!("invalid weights: {reason}"),
-            "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: default, deletes, cdc-edge.",
+            "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: default, deletes, cdc-edge, long-tx.",
         ),
     }
 }
@@ -155,6 +156,7 @@ fn stream(
                 "Run SELECT alimentador_seed(); first.",
             );
         }
+        engine.set_skew(settings::skew());
         run_in_session(engine, &weights, ops as u32, ops_per_transaction as u32)
     });
     let rows = OpKind::ALL.iter().filter_map(move |k| {
@@ -228,10 +230,14 @@ fn alimentador_status() -> TableIterator<
         name!(feitas_por_operacao, JsonB),
         name!(puladas_por_operacao, JsonB),
         name!(linhas, JsonB),
+        name!(taxa_alvo, f64),
+        name!(taxa_10s, f64),
+        name!(agenda_desde, Option<TimestampWithTimeZone>),
     ),
 > {
     status::require_preloaded();
     let shared = status::snapshot();
+    let schedule_since = timestamptz(shared.control.schedule_since);
     let rows: Vec<_> = shared.workers[..settings::total_workers()]
         .iter()
         .enumerate()
@@ -256,6 +262,9 @@ fn alimentador_status() -> TableIterator<
                 JsonB(WorkerSlot::per_kind_json(&s.committed.done)),
                 JsonB(WorkerSlot::per_kind_json(&s.committed.skipped)),
                 JsonB(s.rows_json()),
+                s.target_rate,
+                s.rate_10s,
+                schedule_since,
             )
         })
         .collect();
@@ -352,6 +361,16 @@ fn alimentador_settings() -> TableIterator<
             origin(o.weights.is_some()),
         ),
         (
+            "schedule".to_string(),
+            o.schedule().to_text(),
+            origin(o.schedule.is_some()),
+        ),
+        (
+            "skew".to_string(),
+            settings::skew().to_text(),
+            origin(false),
+        ),
+        (
             "database".to_string(),
             settings::databases().join(", "),
             origin(false),
@@ -369,6 +388,11 @@ fn alimentador_settings() -> TableIterator<
         (
             "lock_timeout".to_string(),
             format!("{}ms", settings::LOCK_TIMEOUT.get()),
+            origin(false),
+        ),
+        (
+            "long_transaction_duration".to_string(),
+            format!("{}s", settings::LONG_TRANSACTION_DURATION.get()),
             origin(false),
         ),
     ];
@@ -427,7 +451,26 @@ fn alimentador_set_weights(weights: Option<&str>) -> bool {
     change(|o| o.weights = parsed)
 }
 
-/// Drops every run-time control: pause/resume, rate and weights follow postgresql.conf again.
+/// Sets the load shape (same syntax as alimentador.schedule) and starts it from its beginning now,
+/// also when it is the shape already in force; NULL returns to the setting.
+#[pg_extern(volatile)]
+#[search_path(pg_catalog, pg_temp)]
+fn alimentador_set_schedule(agenda: Option<&str>) -> bool {
+    status::require_preloaded();
+    let parsed = match agenda.map(Schedule::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(reason)) => errors::invalid_parameter(
+            format!("invalid schedule: {reason}"),
+            &format!("Valid forms: {}", schedule::FORMS),
+        ),
+    };
+    let done = change(|o| o.schedule = parsed);
+    status::restart_schedule(status::control().overrides.schedule());
+    done
+}
+
+/// Drops every run-time control: pause/resume, rate, weights and schedule follow postgresql.conf again.
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_clear_overrides() -> bool {

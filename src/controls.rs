@@ -12,6 +12,7 @@ use pgrx::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::operations::Weights;
+use crate::schedule::Schedule;
 use crate::settings;
 
 /// The name of the file, in the data directory.
@@ -31,6 +32,7 @@ pub struct Overrides {
     pub run: RunOverride,
     pub rate: Option<f64>,
     pub weights: Option<Weights>,
+    pub schedule: Option<Schedule>,
 }
 
 impl Overrides {
@@ -38,6 +40,7 @@ impl Overrides {
         run: RunOverride::FollowSetting,
         rate: None,
         weights: None,
+        schedule: None,
     };
 
     /// Whether the stream runs: pause/resume, else `alimentador.enabled`.
@@ -58,6 +61,11 @@ impl Overrides {
     pub fn weights(&self) -> Weights {
         self.weights.unwrap_or_else(settings::weights)
     }
+
+    /// The load shape: alimentador_set_schedule(), else `alimentador.schedule`.
+    pub fn schedule(&self) -> Schedule {
+        self.schedule.unwrap_or_else(settings::schedule)
+    }
 }
 
 /// The file's contents: absent keys follow postgresql.conf.
@@ -69,6 +77,8 @@ struct Saved {
     rate: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     weights: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule: Option<String>,
 }
 
 /// The controls file could not be read or written.
@@ -108,6 +118,11 @@ pub fn load() -> Result<Overrides, ControlsError> {
         Some(Ok(w)) => Some(w),
         Some(Err(e)) => return Err(ControlsError::Format(path, e.to_string())),
     };
+    let schedule = match saved.schedule.as_deref().map(Schedule::parse) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return Err(ControlsError::Format(path, e.to_string())),
+    };
     Ok(Overrides {
         run: match saved.enabled {
             None => RunOverride::FollowSetting,
@@ -116,6 +131,7 @@ pub fn load() -> Result<Overrides, ControlsError> {
         },
         rate: saved.rate,
         weights,
+        schedule,
     })
 }
 
@@ -136,6 +152,7 @@ pub fn save(o: &Overrides) -> Result<(), ControlsError> {
         },
         rate: o.rate,
         weights: o.weights.map(Weights::to_text),
+        schedule: o.schedule.map(Schedule::to_text),
     };
     let text = serde_json::to_string_pretty(&saved)
         .map_err(|e| ControlsError::Format(path.clone(), e.to_string()))?;

@@ -128,6 +128,9 @@ op_kinds! {
     TransacaoGrande => "transacao_grande", 0, "one transaction re-prices 20,000 appointments (above logical_decoding_work_mem)";
     DeletePaciente => "delete_paciente", 0, "a patient is deleted together with all of their rows";
     InsertPacienteConvenio => "insert_paciente_convenio", 0, "a patient registers a health-plan card (about a quarter already expired, as at a real reception desk)";
+    TransacaoLonga => "transacao_longa", 0, "a transaction changes a patient, stays open for alimentador.long_transaction_duration while the others commit, then books an appointment";
+    BloqueioDeLinhas => "bloqueio_de_linhas", 0, "locks 50 pending exams and 100 patients that the stream wants for alimentador.long_transaction_duration (SKIP LOCKED paths), then changes one patient";
+    OciosoEmTransacao => "ocioso_em_transacao", 0, "a session changes a patient and sits idle in transaction for alimentador.long_transaction_duration, then commits";
 }
 
 impl OpKind {

@@ -33,12 +33,23 @@ impl Pacer {
         }
     }
 
-    /// Changes the target without losing the schedule's position.
+    /// Changes the target without losing the schedule's position. The wait left until the next
+    /// arrival is rescaled by the ratio of the rates (the time change of a non-homogeneous Poisson
+    /// process, exact for uniform arrivals too), so a rate that changes at every turn (a ramp, the
+    /// daily curve) keeps the gaps already drawn instead of cutting them short.
     pub fn set(&mut self, rate: f64, arrivals: Arrivals, now: Instant) {
         if rate != self.rate || arrivals != self.arrivals {
+            let old_rate = self.rate;
             self.rate = rate;
             self.arrivals = arrivals;
-            self.next = self.next.min(now + self.gap(0.5));
+            if old_rate > 0.0 && rate > 0.0 {
+                if self.next > now {
+                    let left = (self.next - now).as_secs_f64() * old_rate / rate;
+                    self.next = now + Duration::from_secs_f64(left.min(3600.0));
+                }
+            } else if rate > 0.0 {
+                self.next = self.next.min(now + self.gap(0.5));
+            }
         }
     }
 
@@ -144,6 +155,78 @@ mod tests {
         // Each op costs 50 ms, so 100 ops/s cannot be reached: ~20/s, not more.
         let ops = simulate(100.0, Arrivals::Uniform, Duration::from_millis(50), 10);
         assert!((199..=201).contains(&ops), "{ops}");
+    }
+
+    /// A worker's loop under a schedule: the rate is the shape's at each turn, as in worker.rs.
+    fn simulate_schedule(shape: &str, base: f64, arrivals: Arrivals, secs: f64) -> (u64, f64) {
+        use crate::schedule::{Moment, Schedule};
+        let schedule = Schedule::parse(shape).unwrap();
+        let start = Instant::now();
+        let mut now = start;
+        let mut pacer = Pacer::new(base, arrivals, now);
+        let mut state = 99u64;
+        let mut ops = 0;
+        // The local clock runs 600 times faster from a Monday 06:00, so `daily` climbs to its
+        // morning peak within the simulation.
+        let moment = |now: Instant| Moment {
+            elapsed: (now - start).as_secs_f64(),
+            local_unix: (4.0 * 24.0 + 6.0) * 3600.0 + (now - start).as_secs_f64() * 600.0,
+        };
+        while now < start + Duration::from_secs_f64(secs) {
+            pacer.set(schedule.target_rate(moment(now), base), arrivals, now);
+            let wait = pacer.wait(now).min(Duration::from_millis(200));
+            if wait > Duration::ZERO {
+                now += wait;
+                continue;
+            }
+            now += Duration::from_micros(200);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            pacer.done(1, (state >> 11) as f64 / (1u64 << 53) as f64);
+            ops += 1;
+        }
+        // The shape's integral, in 1 ms steps.
+        let expected: f64 = (0..(secs * 1000.0) as u64)
+            .map(|ms| {
+                let t = start + Duration::from_micros(ms * 1000 + 500);
+                schedule.target_rate(moment(t), base) * 0.001
+            })
+            .sum();
+        (ops, expected)
+    }
+
+    #[test]
+    fn a_step_shape_is_followed_within_one_percent() {
+        for arrivals in [Arrivals::Uniform, Arrivals::Poisson] {
+            let (ops, expected) = simulate_schedule(
+                "step=1x:20s,3x:20s; burst=2x for 5s every 40s at 30s",
+                100.0,
+                arrivals,
+                120.0,
+            );
+            let ratio = ops as f64 / expected;
+            assert!(
+                (ratio - 1.0).abs() < 0.01,
+                "{arrivals:?}: {ops} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ramp_and_the_daily_curve_are_followed() {
+        // The rate changes at every turn: the pacer must keep the gaps it drew (Poisson ones too),
+        // not cut them short.
+        for arrivals in [Arrivals::Uniform, Arrivals::Poisson] {
+            for shape in ["ramp=1x..4x:60s", "daily"] {
+                let (ops, expected) = simulate_schedule(shape, 50.0, arrivals, 120.0);
+                let ratio = ops as f64 / expected;
+                assert!(
+                    (ratio - 1.0).abs() < 0.03,
+                    "{shape} {arrivals:?}: {ops} vs {expected}"
+                );
+            }
+        }
     }
 
     #[test]

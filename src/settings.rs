@@ -9,6 +9,8 @@ use pgrx::PostgresGucEnum;
 
 use crate::operations::Weights;
 use crate::pacing::Arrivals;
+use crate::schedule::{self, Schedule};
+use crate::skew::{self, Skew};
 
 /// Most background workers per database (`alimentador.workers`).
 pub const MAX_WORKERS: i32 = 16;
@@ -23,12 +25,15 @@ pub static ROLE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::ne
 pub static WORKERS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static RATE: GucSetting<f64> = GucSetting::<f64>::new(0.5);
 pub static WEIGHTS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SCHEDULE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
+pub static SKEW: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static OPS_PER_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static SEMENTE: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static HEARTBEAT_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(10);
 pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+pub static LONG_TRANSACTION_DURATION: GucSetting<i32> = GucSetting::<i32>::new(30);
 pub static ARRIVALS: GucSetting<ArrivalsSetting> =
     GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
 pub static LEDGER: GucSetting<LedgerSetting> =
@@ -58,8 +63,14 @@ pub fn register(preloading: bool) {
         c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows. Reloadable.",
         &RATE, 0.0, 1_000_000.0, GucContext::Sighup, GucFlags::default());
     string(&WEIGHTS, c"alimentador.weights", c"Weights of the stream's operations, e.g. insert_consulta=30,delete_consulta=2.",
-        c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge). Reloadable.",
+        c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge, long-tx). Reloadable.",
         GucContext::Sighup, Some(check_weights));
+    string(&SCHEDULE, c"alimentador.schedule", c"Load shape: a factor over time that multiplies alimentador.rate, e.g. daily or step=1x:60s,3x:60s.",
+        c"constant (the default), daily, step=F:D,..., ramp=F..F:D, burst=F for D every D [at D]; shapes joined with ';' multiply. Reloadable.",
+        GucContext::Sighup, Some(check_schedule));
+    string(&SKEW, c"alimentador.skew", c"How rows to update or delete are picked: uniform or zipfian[:S] (a few hot rows get most updates).",
+        c"uniform (the default) starts each pick at a uniformly random point of the id range; zipfian:S (default S 1.1) at a Zipf-distributed rank scattered over the range. Reloadable.",
+        GucContext::Sighup, Some(check_skew));
     GucRegistry::define_int_guc(
         c"alimentador.ops_per_transaction",
         c"Operations grouped in one transaction.",
@@ -91,6 +102,9 @@ pub fn register(preloading: bool) {
     GucRegistry::define_int_guc(c"alimentador.lock_timeout", c"How long a worker's statement waits for a lock before the worker rolls back and retries.",
         c"The worker's lock_timeout: while another session holds a lock the stream needs, the worker shows 'waiting for lock' and still answers pause and terminate. Default 1s. Reloadable.",
         &LOCK_TIMEOUT, 10, 3_600_000, GucContext::Sighup, GucFlags::UNIT_MS);
+    GucRegistry::define_int_guc(c"alimentador.long_transaction_duration", c"How long transacao_longa, bloqueio_de_linhas and ocioso_em_transacao keep their transaction open.",
+        c"Default 30s, at most 10min. Those operations are off by default (weight 0; the long-tx profile turns them on); one worker at a time holds one, a pause ends it. Reloadable.",
+        &LONG_TRANSACTION_DURATION, 1, 600, GucContext::Sighup, GucFlags::UNIT_S);
     reserve_prefix();
 }
 
@@ -152,11 +166,15 @@ fn reserve_prefix() {
     }
 }
 
-#[pg_guard]
-unsafe extern "C-unwind" fn check_weights(
+/// The body of a string setting's check hook: `parse` says why a value is invalid, and PostgreSQL
+/// then rejects the value with that reason as DETAIL and `hint` as HINT.
+///
+/// # Safety
+/// `newval` is the pointer PostgreSQL passes to a string check hook.
+unsafe fn check_text<E: std::fmt::Display>(
     newval: *mut *mut c_char,
-    _extra: *mut *mut c_void,
-    _source: pg_sys::GucSource::Type,
+    parse: impl FnOnce(&str) -> Result<(), E>,
+    hint: Option<String>,
 ) -> bool {
     // SAFETY: PostgreSQL passes a valid pointer to a (possibly NULL) C string.
     let text = unsafe {
@@ -164,15 +182,52 @@ unsafe extern "C-unwind" fn check_weights(
             .as_ref()
             .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
     };
-    match Weights::parse(text.as_deref().unwrap_or("")) {
-        Ok(_) => true,
+    match parse(text.as_deref().unwrap_or("")) {
+        Ok(()) => true,
         Err(reason) => {
             let detail = CString::new(reason.to_string()).unwrap_or_default();
-            // SAFETY: the detail is copied into PostgreSQL's memory, as GUC_check_errdetail() does.
-            unsafe { pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr()) };
+            // SAFETY: copied into PostgreSQL's memory, as GUC_check_errdetail()/errhint() do.
+            unsafe {
+                pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
+                if let Some(hint) = hint.and_then(|h| CString::new(h).ok()) {
+                    pg_sys::GUC_check_errhint_string = pg_sys::pstrdup(hint.as_ptr());
+                }
+            }
             false
         }
     }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn check_weights(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    // SAFETY: called by PostgreSQL as a string check hook.
+    unsafe { check_text(newval, |t| Weights::parse(t).map(drop), None) }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn check_schedule(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    let hint = format!("Valid forms: {}", schedule::FORMS);
+    // SAFETY: called by PostgreSQL as a string check hook.
+    unsafe { check_text(newval, |t| Schedule::parse(t).map(drop), Some(hint)) }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn check_skew(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    let hint = format!("Valid forms: {}.", skew::FORMS);
+    // SAFETY: called by PostgreSQL as a string check hook.
+    unsafe { check_text(newval, |t| Skew::parse(t).map(drop), Some(hint)) }
 }
 
 #[pg_guard]
@@ -181,25 +236,9 @@ unsafe extern "C-unwind" fn check_databases(
     _extra: *mut *mut c_void,
     _source: pg_sys::GucSource::Type,
 ) -> bool {
-    // SAFETY: PostgreSQL passes a valid pointer to a (possibly NULL) C string.
-    let text = unsafe {
-        (*newval)
-            .as_ref()
-            .map(|p| CStr::from_ptr(p).to_string_lossy().into_owned())
-    };
-    match parse_databases(text.as_deref().unwrap_or("")) {
-        Ok(_) => true,
-        Err(reason) => {
-            let detail = CString::new(reason.to_string()).unwrap_or_default();
-            let hint = CString::new(DatabaseListError::HINT).unwrap_or_default();
-            // SAFETY: copied into PostgreSQL's memory, as GUC_check_errdetail()/errhint() do.
-            unsafe {
-                pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
-                pg_sys::GUC_check_errhint_string = pg_sys::pstrdup(hint.as_ptr());
-            }
-            false
-        }
-    }
+    let hint = DatabaseListError::HINT.to_string();
+    // SAFETY: called by PostgreSQL as a string check hook.
+    unsafe { check_text(newval, |t| parse_databases(t).map(drop), Some(hint)) }
 }
 
 /// Why an `alimentador.database` list is invalid.
@@ -288,6 +327,16 @@ pub fn weights() -> Weights {
     Weights::parse(text(&WEIGHTS).as_deref().unwrap_or("")).unwrap_or_default()
 }
 
+/// The configured load shape (the check hook guarantees it parses).
+pub fn schedule() -> Schedule {
+    Schedule::parse(text(&SCHEDULE).as_deref().unwrap_or("")).unwrap_or_default()
+}
+
+/// The configured skew (the check hook guarantees it parses).
+pub fn skew() -> Skew {
+    Skew::parse(text(&SKEW).as_deref().unwrap_or("")).unwrap_or_default()
+}
+
 /// The databases the workers stream into (the check hook guarantees the list parses).
 pub fn databases() -> Vec<String> {
     text(&DATABASE)
@@ -322,7 +371,6 @@ pub fn arrivals() -> Arrivals {
         ArrivalsSetting::Poisson => Arrivals::Poisson,
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! it adds no rows and no CDC events. Counters count committed work only. Available when the library
 //! is preloaded.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use pgrx::lwlock::PgLwLock;
 use pgrx::pg_shmem_init;
@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::controls::{self, ControlsError, Overrides};
 use crate::model::{Change, OpKind, RowChanges, Table, Tally};
+use crate::schedule::{Moment, Schedule};
 use crate::settings::{MAX_DATABASES, MAX_SLOTS};
 
 const ERROR_LEN: usize = 240;
@@ -33,6 +34,10 @@ pub enum WorkerState {
     Failing,
     /// lock_timeout expired: another session holds a lock the stream needs.
     WaitingForLock,
+    /// Holding a transaction open (see hold.rs).
+    InLongTransaction,
+    HoldingRowLocks,
+    IdleInTransaction,
 }
 
 impl WorkerState {
@@ -49,6 +54,9 @@ impl WorkerState {
             WorkerState::Paused => "paused",
             WorkerState::Failing => "failing",
             WorkerState::WaitingForLock => "waiting for lock",
+            WorkerState::InLongTransaction => "in long transaction",
+            WorkerState::HoldingRowLocks => "holding row locks",
+            WorkerState::IdleInTransaction => "idle in transaction",
         }
     }
 }
@@ -69,6 +77,10 @@ pub struct WorkerSlot {
     /// The ledger's sequence number of the last committed transaction (0: none yet).
     pub ledger_seq: i64,
     pub ops_per_sec: f64,
+    /// This worker's target rate now (its share of alimentador.rate times the schedule's factor).
+    pub target_rate: f64,
+    /// Operations per second committed over the last 10 s.
+    pub rate_10s: f64,
     /// Heartbeats (updates of hospital.pulso) committed.
     pub heartbeats: u64,
     /// Verification markers emitted (logical decoding messages, prefix `alimentador`).
@@ -94,6 +106,8 @@ impl WorkerSlot {
         lock_waits: 0,
         ledger_seq: 0,
         ops_per_sec: 0.0,
+        target_rate: 0.0,
+        rate_10s: 0.0,
         heartbeats: 0,
         markers: 0,
         last_error: [0; ERROR_LEN],
@@ -149,6 +163,12 @@ pub struct Control {
     loaded: bool,
     /// Per database of `alimentador.database`: what its workers share about connecting.
     pub connections: [Connection; MAX_DATABASES],
+    /// The load shape in force and since when: step, ramp and bursts count from that instant, the
+    /// same for every worker.
+    pub schedule: Schedule,
+    pub schedule_since: pg_sys::TimestampTz,
+    /// The worker holding a long transaction open, if any: one at a time (see hold.rs).
+    pub hold_owner: Option<usize>,
 }
 
 /// What the workers of one database share about connecting to it.
@@ -180,6 +200,9 @@ impl Default for Shared {
                     connect_failed: false,
                     logged_problem: None,
                 }; MAX_DATABASES],
+                schedule: Schedule::CONSTANT,
+                schedule_since: 0,
+                hold_owner: None,
             },
             workers: [WorkerSlot::EMPTY; MAX_SLOTS],
         }
@@ -189,6 +212,33 @@ impl Default for Shared {
 // SAFETY: the name is unique to this extension.
 static SHARED: PgLwLock<Shared> = unsafe { PgLwLock::new(c"alimentador_status") };
 static ATTACHED: AtomicBool = AtomicBool::new(false);
+/// This process's worker index (usize::MAX: not a worker).
+static CURRENT_WORKER: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Whether this process is stream worker N.
+pub fn current_worker() -> Option<usize> {
+    let index = CURRENT_WORKER.load(Ordering::Relaxed);
+    (index != usize::MAX).then_some(index)
+}
+
+/// Claims holding a long transaction for worker `index`: false when another worker holds one.
+pub fn claim_hold(index: usize) -> bool {
+    let mut shared = SHARED.exclusive();
+    match shared.control.hold_owner {
+        Some(owner) if owner != index => false,
+        _ => {
+            shared.control.hold_owner = Some(index);
+            true
+        }
+    }
+}
+
+pub fn release_hold(index: usize) {
+    let mut shared = SHARED.exclusive();
+    if shared.control.hold_owner == Some(index) {
+        shared.control.hold_owner = None;
+    }
+}
 
 /// Requests the shared memory. Only called while preloading (from `_PG_init`).
 pub fn init() {
@@ -271,12 +321,58 @@ pub fn change_overrides(f: impl FnOnce(&mut Overrides)) -> Result<Overrides, Con
     Ok(next)
 }
 
+/// Starts `schedule` from its beginning now (alimentador_set_schedule(), even with the same one).
+pub fn restart_schedule(schedule: Schedule) {
+    let mut shared = SHARED.exclusive();
+    shared.control.schedule = schedule;
+    shared.control.schedule_since = now();
+}
+
+/// Seconds between the Unix epoch and PostgreSQL's (2000-01-01).
+const UNIX_TO_POSTGRES_EPOCH: i64 = 946_684_800;
+
+/// When `schedule` is at now: since when it is in force (the first worker or function to see a
+/// new schedule, e.g. after a reload, starts it), and the server's local time for `daily`.
+pub fn schedule_moment(schedule: &Schedule) -> Moment {
+    let now = now();
+    let control = SHARED.share().control;
+    let since = if control.schedule == *schedule && control.schedule_since != 0 {
+        control.schedule_since
+    } else {
+        let mut shared = SHARED.exclusive();
+        if shared.control.schedule != *schedule || shared.control.schedule_since == 0 {
+            shared.control.schedule = *schedule;
+            shared.control.schedule_since = now;
+        }
+        shared.control.schedule_since
+    };
+    let unix = now.div_euclid(1_000_000) + UNIX_TO_POSTGRES_EPOCH;
+    Moment {
+        elapsed: (now - since) as f64 / 1e6,
+        local_unix: (unix + utc_offset(unix)) as f64 + now.rem_euclid(1_000_000) as f64 / 1e6,
+    }
+}
+
+/// The UTC offset in seconds at a Unix time, in the session's time zone (the server's `timezone`).
+fn utc_offset(unix: i64) -> i64 {
+    let t: pg_sys::pg_time_t = unix;
+    // SAFETY: session_timezone is set in every backend; pg_localtime returns static storage or NULL.
+    unsafe {
+        let tm = pg_sys::pg_localtime(&t, pg_sys::session_timezone);
+        // c_long is 32 bits on some platforms.
+        #[allow(clippy::unnecessary_cast)]
+        tm.as_ref().map_or(0, |tm| tm.tm_gmtoff as i64)
+    }
+}
+
 fn with_slot(index: usize, f: impl FnOnce(&mut WorkerSlot)) {
     f(&mut SHARED.exclusive().workers[index])
 }
 
 /// A worker starts: its slot is reset, counters included.
 pub fn worker_started(index: usize, pid: i32) {
+    CURRENT_WORKER.store(index, Ordering::Relaxed);
+    release_hold(index);
     with_slot(index, |s| {
         *s = WorkerSlot::EMPTY;
         s.pid = pid;
@@ -332,15 +428,22 @@ pub fn slot(index: usize) -> WorkerSlot {
     SHARED.share().workers[index]
 }
 
-pub fn set_ops_per_sec(index: usize, rate: f64) {
-    with_slot(index, |s| s.ops_per_sec = rate);
+pub fn set_rates(index: usize, ops_per_sec: f64, rate_10s: f64, target: f64) {
+    with_slot(index, |s| {
+        s.ops_per_sec = ops_per_sec;
+        s.rate_10s = rate_10s;
+        s.target_rate = target;
+    });
 }
 
 pub fn worker_stopped(index: usize) {
+    release_hold(index);
     with_slot(index, |s| {
         s.state = WorkerState::Stopped;
         s.pid = 0;
         s.ops_per_sec = 0.0;
+        s.rate_10s = 0.0;
+        s.target_rate = 0.0;
         s.since = now();
     });
 }

@@ -10,6 +10,7 @@ use crate::datagen::{self, Rng};
 use crate::model::{Keys, OpKind, Tally};
 use crate::operations::run::Executor;
 use crate::operations::Weights;
+use crate::skew::Skew;
 
 pub struct Engine {
     rng: Rng,
@@ -30,6 +31,11 @@ impl Engine {
     /// A fresh seed for engines that were not given one.
     pub fn random_seed() -> u64 {
         rand::rng().random()
+    }
+
+    /// How the next batches pick rows to update or delete (alimentador.skew).
+    pub fn set_skew(&mut self, skew: Skew) {
+        self.executor.set_skew(skew);
     }
 
     pub fn uniform01(&mut self) -> f64 {

@@ -376,7 +376,7 @@ mod tests {
     }
 
     #[pg_test(
-        error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente, insert_paciente_convenio"
+        error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente, insert_paciente_convenio, transacao_longa, bloqueio_de_linhas, ocioso_em_transacao"
     )]
     fn stream_rejects_unknown_operations() {
         seed("0.05");

@@ -11,6 +11,7 @@
 //! diagnoses the cause from the shared catalogs, logs it once and polls quietly until it is fixed,
 //! then exits to be restarted and connect.
 
+use std::collections::VecDeque;
 use std::ffi::{CStr, CString};
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,9 @@ use crate::backoff::{Report, Streak};
 use crate::ledger::Ledger;
 use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
+use crate::schedule::Schedule;
 use crate::settings::LedgerSetting;
+use crate::skew::Skew;
 use crate::status::{self, ConnectionProblem, WorkerState};
 use crate::stream::{self, Batch, Engine, Readiness};
 use crate::transaction::{self, Failure};
@@ -37,6 +40,8 @@ const TICK: Duration = Duration::from_millis(200);
 const LATCH_POLL: Duration = Duration::from_millis(10);
 /// How often readiness (database, role, extension, privileges, seed) is checked while waiting.
 const POLL: Duration = Duration::from_secs(1);
+/// The achieved rate shown in the status (`taxa_10s`) covers this many one-second windows.
+const RATE_WINDOWS: usize = 10;
 
 /// Registers `alimentador.workers` workers per database. Called from `_PG_init` while preloading.
 pub fn register() {
@@ -271,8 +276,10 @@ fn set(name: &CStr, value: &CStr) {
 /// The settings in force for one loop: postgresql.conf, overridden by the SQL run-time controls.
 struct Params {
     enabled: bool,
-    /// This worker's share of its database's rate (0 = unlimited).
+    /// This worker's share of its database's rate (0 = unlimited), before the schedule's factor.
     rate: f64,
+    schedule: Schedule,
+    skew: Skew,
     arrivals: Arrivals,
     weights: Weights,
     ops_per_transaction: u32,
@@ -286,6 +293,8 @@ impl Params {
         Params {
             enabled: overrides.enabled(),
             rate: overrides.rate() / settings::workers_per_database().max(1) as f64,
+            schedule: overrides.schedule(),
+            skew: settings::skew(),
             arrivals: settings::arrivals(),
             weights: overrides.weights(),
             ops_per_transaction: settings::OPS_PER_TRANSACTION.get().max(1) as u32,
@@ -309,6 +318,10 @@ struct Worker {
     logged_state: Option<WorkerState>,
     window_start: Instant,
     window_ops: u64,
+    /// The last RATE_WINDOWS windows: (seconds, operations).
+    windows: VecDeque<(f64, u64)>,
+    /// The target rate of the last turn (this worker's share, schedule applied).
+    target_rate: f64,
     /// Last commit or heartbeat.
     last_activity: Instant,
     last_marker: Instant,
@@ -338,6 +351,8 @@ impl Worker {
             logged_state: None,
             window_start: now,
             window_ops: 0,
+            windows: VecDeque::with_capacity(RATE_WINDOWS + 1),
+            target_rate: 0.0,
             last_activity: now,
             last_marker: now,
             failures: Streak::default(),
@@ -377,6 +392,7 @@ impl Worker {
         self.heartbeat_if_idle();
         self.mark_if_due();
         if !p.enabled {
+            self.target_rate = 0.0;
             self.enter(WorkerState::Paused);
             return TICK;
         }
@@ -384,7 +400,13 @@ impl Worker {
         if let Some(at) = self.retry_at.filter(|at| *at > now) {
             return (at - now).min(TICK);
         }
-        self.pacer.set(p.rate, p.arrivals, now);
+        // Also for a constant schedule: the shared record of the schedule in force must see the
+        // change, so that a shape set again later starts from its beginning.
+        let rate = p
+            .schedule
+            .target_rate(status::schedule_moment(&p.schedule), p.rate);
+        self.target_rate = rate;
+        self.pacer.set(rate, p.arrivals, now);
         let due_in = self.pacer.wait(now);
         if due_in > Duration::ZERO {
             return due_in.min(TICK);
@@ -393,6 +415,7 @@ impl Worker {
             return TICK;
         }
         self.apply_lock_timeout(p.lock_timeout_ms);
+        self.engine.set_skew(p.skew);
         let result = self.run_batch(p);
         let u = self.engine.uniform01();
         self.pacer.done(p.ops_per_transaction, u);
@@ -637,7 +660,21 @@ impl Worker {
     fn publish_rate(&mut self) {
         let elapsed = self.window_start.elapsed();
         if elapsed >= Duration::from_secs(1) {
-            status::set_ops_per_sec(self.index, self.window_ops as f64 / elapsed.as_secs_f64());
+            self.windows
+                .push_back((elapsed.as_secs_f64(), self.window_ops));
+            if self.windows.len() > RATE_WINDOWS {
+                self.windows.pop_front();
+            }
+            let (secs, ops) = self
+                .windows
+                .iter()
+                .fold((0.0, 0), |(s, o), (ws, wo)| (s + ws, o + wo));
+            status::set_rates(
+                self.index,
+                self.window_ops as f64 / elapsed.as_secs_f64(),
+                ops as f64 / secs,
+                self.target_rate,
+            );
             self.window_start = Instant::now();
             self.window_ops = 0;
         }

@@ -24,6 +24,11 @@ const PROFILES: &[(&str, &str)] = &[
         "update_exame_urgencia=5,insert_exames_lote=3,transacao_grande=0,delete_paciente=1,\
          delete_consulta=2,delete_paciente_convenio=1,delete_exame=1,insert_paciente_convenio=1",
     ),
+    // The default mix with long and blocking transactions (one at a time across the workers).
+    (
+        "long-tx",
+        "transacao_longa=1,bloqueio_de_linhas=1,ocioso_em_transacao=1",
+    ),
 ];
 
 /// Why a weight list was rejected. Echoed input is shortened, so a 10 kB string is not repeated

@@ -15,9 +15,11 @@ use pgrx::spi::{SpiClient, SpiTupleTable};
 use rand::RngExt;
 
 use crate::datagen::{self, Rng};
+use crate::hold::{self, Hold};
 use crate::model::{Change, Keys, OpKind, RowChanges, Table};
 use crate::pgtypes;
 use crate::plans::{Plans, Row};
+use crate::skew::Skew;
 
 /// Rows an `insert_exames_lote` statement inserts.
 pub const LAB_BATCH: usize = 25;
@@ -36,8 +38,14 @@ const PICK_EXAME_PENDENTE: &str = include_str!("../../sql/stream/pick_exame_pend
 const PICK_EXAME_COM_LAUDO: &str = include_str!("../../sql/stream/pick_exame_com_laudo.sql");
 const PICK_INTERNACAO_ATIVA: &str = include_str!("../../sql/stream/pick_internacao_ativa.sql");
 const PICK_VINCULO_VENCIDO: &str = include_str!("../../sql/stream/pick_vinculo_vencido.sql");
+const BLOQUEIO_EXAMES: &str = include_str!("../../sql/stream/bloqueio_exames.sql");
+const BLOQUEIO_PACIENTES: &str = include_str!("../../sql/stream/bloqueio_pacientes.sql");
+/// Rows `bloqueio_de_linhas` locks: pending exams, consecutive patients.
+const LOCKED_EXAMS: i64 = 50;
+const LOCKED_PATIENTS: i64 = 100;
 
 const SEEDED: &str = "SELECT EXISTS (SELECT 1 FROM hospital.medicos)";
+const NOME_PACIENTE: &str = "SELECT nome FROM hospital.pacientes WHERE id = $1";
 const NEXT_PACIENTE_ID: &str = "SELECT nextval('hospital.pacientes_id_seq')";
 /// Guarded: the stream never writes into a hospital that has not been seeded (see stream.rs).
 const INSERT_PACIENTE: &str = include_str!("../../sql/stream/insert_paciente.sql");
@@ -95,6 +103,8 @@ pub struct Executor {
     /// The ids returned by the last changing statement (when collecting keys).
     last_ids: Vec<i64>,
     keys: Keys,
+    /// Where picks start in the id range (alimentador.skew).
+    skew: Skew,
 }
 
 /// What one operation did: `None` when no eligible row existed (skipped).
@@ -116,6 +126,11 @@ impl Executor {
     pub fn collect_keys(&mut self, on: bool) {
         self.collect_keys = on;
         self.keys = Keys::default();
+    }
+
+    /// How picks choose their starting point from now on.
+    pub fn set_skew(&mut self, skew: Skew) {
+        self.skew = skew;
     }
 
     /// The ids collected since the last call.
@@ -178,14 +193,15 @@ impl Executor {
         }
     }
 
-    /// Picks from a random start; if nothing is at or after it, once more from the beginning.
+    /// Picks from a random start (drawn as alimentador.skew says); if nothing is at or after it,
+    /// once more from the beginning.
     fn pick_wrapping<T: Row>(
         &mut self,
         client: &mut SpiClient,
         rng: &mut Rng,
         sql: &'static str,
     ) -> Option<T> {
-        let start: f64 = rng.random();
+        let start = self.skew.fraction(|| rng.random());
         self.pick(client, sql, &[start.into()])
             .or_else(|| self.pick(client, sql, &[0.0f64.into()]))
     }
@@ -256,7 +272,71 @@ impl Executor {
             }
             OpKind::DeletePaciente => self.delete_paciente(client, rng),
             OpKind::InsertPacienteConvenio => self.insert_paciente_convenio(client, rng, now),
+            OpKind::TransacaoLonga => self.long_transaction(client, rng, now),
+            OpKind::BloqueioDeLinhas => self.lock_rows(client, rng),
+            OpKind::OciosoEmTransacao => {
+                let claim = hold::claim(Hold::IdleInTransaction)?;
+                let changes = self.update_paciente(client, rng)?;
+                claim.wait();
+                Some(changes)
+            }
         }
+    }
+
+    /// A patient's contact changes at the start, an appointment is booked at the end, and the
+    /// transaction stays open in between: it starts before and commits after many others.
+    fn long_transaction(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        let claim = hold::claim(Hold::LongTransaction)?;
+        let mut changes = self.update_paciente(client, rng)?;
+        claim.wait();
+        // The clock moved on while the transaction was open.
+        let end = now + chrono::Duration::from_std(claim.elapsed()).unwrap_or_default();
+        if let Some(booked) = self.insert_consulta(client, rng, end) {
+            changes.merge(&booked);
+        }
+        Some(changes)
+    }
+
+    /// Locks pending exams and a range of patients (rows the stream's picks want, so they skip
+    /// them), holds the locks, then changes the first locked patient's contact.
+    fn lock_rows(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
+        let claim = hold::claim(Hold::RowLocks)?;
+        let exams: Option<(i64,)> = self.pick(
+            client,
+            BLOQUEIO_EXAMES,
+            &[rng.random::<f64>().into(), LOCKED_EXAMS.into()],
+        );
+        // No row (min(id) is NULL) when every patient from that point on is locked by others.
+        let (patients, first): (i64, i64) = self.pick(
+            client,
+            BLOQUEIO_PACIENTES,
+            &[rng.random::<f64>().into(), LOCKED_PATIENTS.into()],
+        )?;
+        pgrx::debug1!(
+            "alimentador: bloqueio_de_linhas holds {} pending exams and {patients} patients",
+            exams.map_or(0, |e| e.0)
+        );
+        claim.wait();
+        let (nome,): (String,) = self.pick(client, NOME_PACIENTE, &[first.into()])?;
+        let c = datagen::patient_contact(rng, &nome);
+        let args: [DatumWithOid; 4] = [
+            first.into(),
+            c.telefone.as_str().into(),
+            c.email.as_str().into(),
+            c.endereco.as_str().into(),
+        ];
+        self.change(
+            client,
+            UPDATE_PACIENTE,
+            &args,
+            Table::Pacientes,
+            Change::Update,
+        )
     }
 
     fn random_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Option<i64> {

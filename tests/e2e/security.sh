@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.." || exit 1
 DB=hospital
 new_cluster security "shared_preload_libraries = 'alimentador'" "alimentador.database = '$DB'" \
   "alimentador.workers = 2" "alimentador.rate = 0" "alimentador.heartbeat_interval = 1" \
-  "alimentador.marker_interval = 1" "wal_level = logical"
+  "alimentador.marker_interval = 1" "wal_level = logical" \
+  "alimentador.long_transaction_duration = 1"
 q "CREATE EXTENSION alimentador" # in database postgres, to observe the workers
 q "CREATE DATABASE $DB"
 q -d $DB "CREATE ROLE intruso LOGIN; GRANT CREATE ON SCHEMA public TO intruso;
@@ -83,7 +84,8 @@ sleep 2 # heartbeats while paused
 
 echo "== security: every alimentador_* function, called by a superuser whose path starts with the traps"
 as_super() { q -d $DB "SET search_path = public, postgres, pg_catalog; $1" >/dev/null; }
-as_super "SELECT count(*) FROM alimentador_stream(300, '$every_kind,transacao_grande=1', 3)"
+# The long transactions (run by the workers above, 1 s each) would make the session wait a second each.
+as_super "SELECT count(*) FROM alimentador_stream(300, '$every_kind,transacao_grande=1,transacao_longa=0,bloqueio_de_linhas=0,ocioso_em_transacao=0', 3)"
 as_super "SELECT * FROM alimentador_counts()"
 # A CALL that commits must be alone in its query string (not in an implicit transaction block): the
 # path comes from the connection's options instead.
@@ -104,6 +106,7 @@ as_super "SELECT * FROM alimentador_relay_check()"
 as_super "SELECT * FROM alimentador_replica_identity('default')"
 as_super "SELECT * FROM alimentador_replica_identity('full')"
 as_super "SELECT alimentador_set_rate(5), alimentador_set_weights('deletes'), alimentador_resume()"
+as_super "SELECT alimentador_set_schedule('daily; burst=2x for 1min every 1h'), alimentador_set_schedule(NULL)"
 as_super "SELECT alimentador_clear_overrides()"
 as_super "SELECT count(*) FROM alimentador_seed(0.1, semente => 6, append => true)"
 as_super "SELECT count(*) FROM alimentador_reset(scale => 0.2, semente => 7)"

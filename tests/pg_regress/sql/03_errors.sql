@@ -12,12 +12,18 @@ SELECT * FROM alimentador_stream(10, ops_per_transaction => 0);
 SELECT alimentador_set_rate(-5);
 SELECT alimentador_set_rate('NaN');
 SELECT alimentador_set_weights('nada');
+SELECT alimentador_set_schedule('weekly');
+SELECT alimentador_set_schedule('step=1x:60s,0x:60s');
 SELECT sum(linhas) AS after FROM alimentador_counts();
 -- Settings are checked when set.
 ALTER SYSTEM SET alimentador.weights = 'insert_cosulta=3';
 ALTER SYSTEM SET alimentador.rate = -1;
 ALTER SYSTEM SET alimentador.workers = 99;
 ALTER SYSTEM SET alimentador.arrivals = 'gaussian';
+ALTER SYSTEM SET alimentador.schedule = 'burst=10x for 60s every 15min; burst=2x for 1min every 5min';
+ALTER SYSTEM SET alimentador.schedule = 'burst=10x for 20min every 15min';
+ALTER SYSTEM SET alimentador.schedule = 'step=1x:60s; ramp=1x..2x:1min';
+ALTER SYSTEM SET alimentador.skew = 'zipfian:-1';
 ALTER SYSTEM SET alimentador.weights = 'cdc-edge,insert_paciente=0';
 ALTER SYSTEM RESET alimentador.weights;
 SET alimentador.rate = 3;
