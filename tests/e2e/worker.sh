@@ -25,7 +25,7 @@ counters() { q -d $DB "SELECT string_agg(tabela || ':' || operacao || '=' || lin
 table_stats() {
   q -d $DB "SELECT pg_stat_clear_snapshot()" >/dev/null
   q -d $DB "SELECT string_agg(format('%s:delete=%s %s:insert=%s %s:update=%s', relname, n_tup_del, relname, n_tup_ins, relname, n_tup_upd), ' ' ORDER BY relname)
-            FROM pg_stat_user_tables WHERE schemaname = 'hospital'"
+            FROM pg_stat_user_tables WHERE schemaname = 'hospital' AND relname <> 'debezium_sinalizacao'" # Debezium's, not the stream's
 }
 # Differences between two "name=value ..." snapshots, as "name=delta" lines.
 delta() { join -t= <(tr ' ' '\n' <<<"$1" | sort) <(tr ' ' '\n' <<<"$2" | sort) | awk -F= '{ print $1 "=" ($3 - $2) }'; }
