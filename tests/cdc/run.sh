@@ -14,7 +14,8 @@ DB=hospital
 VENV="$(tests/cdc/setup_venv.sh)" || { echo "cdc: 0 passed, 1 failed (venv)"; exit 1; }
 PY="$VENV/bin/python"
 
-check "the harness's self-test passes (capture, restart, verify catches mismatches)" tests/cdc/selftest.sh >/tmp/alimentador-cdc-selftest.log 2>&1
+# The self-test on the server of this run (PG_CONFIG), not the newest one under /usr/lib/postgresql.
+check "the harness's self-test passes (capture, restart, verify catches mismatches)" env PGBIN="$PG_BIN" tests/cdc/selftest.sh >/tmp/alimentador-cdc-selftest.log 2>&1
 check "the connector JSON and the properties file agree" python3 tests/cdc/dbzconfig.py --check
 
 workers_are() { wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" "$1" $DB; }

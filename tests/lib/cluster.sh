@@ -7,6 +7,9 @@ PG_MAJOR="${PG_MAJOR:-15}"
 # PG_CONFIG selects the PostgreSQL installation (default: the system's PostgreSQL $PG_MAJOR).
 PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
 PG_BIN="$("$PG_CONFIG" --bindir)"
+# The clients (psql, pg_dump, pg_restore, pg_recvlogical, pgbench) of the same installation as the
+# server, not whatever `psql` comes first on PATH (Debian's wrapper picks the newest installed major).
+export PATH="$PG_BIN:$PATH"
 CLUSTERS=()
 
 as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }
