@@ -74,12 +74,16 @@ env = services["debezium"]["environment"]
 unknown = [k for k in env if not k.startswith("DEBEZIUM_SINK_KAFKA_") and k.lower().replace("_", ".") not in props]
 mounted = any("examples/debezium/application.properties:" in v for v in services["debezium"]["volumes"])
 db = services["postgres"]["environment"]["POSTGRES_DB"]
-if unknown or not mounted or env["DEBEZIUM_SOURCE_DATABASE_DBNAME"] != db:
-    sys.exit(f"    unknown keys {unknown}, properties mounted {mounted}, dbname {env['DEBEZIUM_SOURCE_DATABASE_DBNAME']} vs {db}")
+# From 18 on the official image refuses a volume at /var/lib/postgresql/data (its data moved below
+# /var/lib/postgresql/18): the example mounts the parent, as it must for the image's default major.
+volume = "pgdata:/var/lib/postgresql" in services["postgres"]["volumes"]
+if unknown or not mounted or env["DEBEZIUM_SOURCE_DATABASE_DBNAME"] != db or not volume:
+    sys.exit(f"    unknown keys {unknown}, properties mounted {mounted}, dbname {env['DEBEZIUM_SOURCE_DATABASE_DBNAME']} vs {db}, "
+             f"data volume at /var/lib/postgresql {volume}")
 PY
 }
 if python3 -c "import yaml" 2>/dev/null; then
-  check "docker-compose.yml agrees with examples/debezium/application.properties" compose_matches_properties
+  check "docker-compose.yml agrees with examples/debezium/application.properties, its volume with PostgreSQL 18" compose_matches_properties
 else
   echo "  NOTE python3 has no yaml module: docker-compose.yml not checked"
 fi
