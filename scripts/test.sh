@@ -13,7 +13,8 @@
 #   8. the Debezium end-to-end test (tests/cdc/run.sh)
 # What does not depend on the server's major runs on the first major only: the lint, the verifier's
 # test (it tests the Python verifier; the capture it reads is the Debezium test's, which runs on every
-# major) and the 5-minute soak of tests/e2e/reliability.sh (ALIMENTADOR_SOAK=0 on the others).
+# major), the 5-minute soak of tests/e2e/reliability.sh (ALIMENTADOR_SOAK=0 on the others) and the
+# Debezium harness's self-test on a toy schema (CDC_SELFTEST=0).
 #   scripts/test.sh                  both majors
 #   PG_MAJOR=15 scripts/test.sh      one major (or PG_MAJORS="18"); PG_COMPILE_CHECK="" skips pg16
 # Installs what is missing first. Idempotent; every cluster is removed at the end.
@@ -32,7 +33,16 @@ step() {
   echo; echo "=== $* ($((now - start))s)"
 }
 pgdatas=()
-trap 'rm -rf "${pgdatas[@]}"' EXIT
+# At the end, passed or failed: the time of each step (the failed one last).
+finish() {
+  local rc=$? now; now=$(date +%s)
+  rm -rf "${pgdatas[@]}"
+  [ -z "$step_name" ] || timings+=("$(printf '%5ss  %s' $((now - step_start)) "$step_name")")
+  echo "time per step ($((now - start))s in all):"
+  printf '  %s\n' "${timings[@]}"
+  [ "$rc" = 0 ] || echo "FAILED in: $step_name"
+}
+trap finish EXIT
 
 first=1
 for major in $PG_MAJORS; do
@@ -71,10 +81,8 @@ for major in $PG_MAJORS; do
       continue
     fi
     step "[$major] $t"
-    if [ "$first" = 1 ]; then "$t"; else ALIMENTADOR_SOAK=0 "$t"; fi
+    if [ "$first" = 1 ]; then "$t"; else ALIMENTADOR_SOAK=0 CDC_SELFTEST=0 "$t"; fi
   done
   first=0
 done
-step "all tests passed on PostgreSQL $PG_MAJORS"
-echo "time per step:"
-printf '  %s\n' "${timings[@]}"
+echo; echo "=== all tests passed on PostgreSQL $PG_MAJORS"
