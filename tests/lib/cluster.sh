@@ -4,9 +4,15 @@
 # Source it: `. tests/lib/cluster.sh`.
 
 PG_MAJOR="${PG_MAJOR:-15}"
-# PG_CONFIG selects the PostgreSQL installation (default: the system's PostgreSQL $PG_MAJOR).
-PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
+# The PostgreSQL installation of PG_MAJOR (scripts/lib/pg.sh: Debian's for 15, the PyPI wheel's for
+# 18; PG_CONFIG of that major or PG_CONFIG_<major> for another).
+# shellcheck source=scripts/lib/pg.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/pg.sh"
+PG_CONFIG="$(pg_config_for "$PG_MAJOR")"
 PG_BIN="$("$PG_CONFIG" --bindir)"
+# The clients (psql, pg_dump, pg_restore, pg_recvlogical, pgbench) of the same installation as the
+# server, not whatever `psql` comes first on PATH (Debian's wrapper picks the newest installed major).
+export PATH="$PG_BIN:$PATH"
 CLUSTERS=()
 
 as_postgres() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }

@@ -16,7 +16,7 @@ chmod 777 "$out"
 tests=()
 for f in sql/*.sql; do tests+=("$(basename "$f" .sql)"); done # the glob sorts them
 status=0
-"$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --host="$PGDIR" --port="$PGPORT" --user=postgres \
+"$PG_BIN/../lib/pgxs/src/test/regress/pg_regress" --bindir="$PG_BIN" --host="$PGDIR" --port="$PGPORT" --user=postgres \
   --use-existing --dbname=regression --inputdir=. --outputdir="$out" "${tests[@]}" || status=$?
 # No Rust internals in what a user sees.
 if grep -nE 'backtrace|at src/|\.rs:[0-9]' "$out"/results/*.out; then
