@@ -10,7 +10,11 @@
 #   5. the Dockerfile's steps, run on this host (tests/e2e/docker-steps.sh), on the image's major
 #   6. the table digest computed four ways agrees (tests/digest/run.sh: SQL, sink SQL, DuckDB, Python)
 #   7. the verifier's fault-injection test (tests/verify/run.sh)
-#   8. the Debezium end-to-end test (tests/cdc/run.sh)
+#   8. the Debezium end-to-end test (tests/cdc/run.sh) and its scenario scripts (tests/cdc/scenarios)
+# Steps 2-3 and the scripts that build run one at a time; the other scripts run side by side,
+# ALIMENTADOR_TEST_JOBS (4) at a time across both majors, each on its own clusters and ports, with its
+# output printed whole when it ends (tests whose pace is measured compare it per CPU second or allow
+# for a busy machine).
 # What does not depend on the server's major runs on the first major only: the lint, the verifier's
 # test (it tests the Python verifier; the capture it reads is the Debezium test's, which runs on every
 # major), the 5-minute soak of tests/e2e/reliability.sh (ALIMENTADOR_SOAK=0 on the others) and the
@@ -44,6 +48,29 @@ finish() {
 }
 trap finish EXIT
 
+# The test scripts that run side by side, longest first (each starts its own clusters on free ports
+# and removes them): for every major, then the next script. Those that build (build-extension,
+# docker-steps) and the quick pg_regress and isolation suites run before, one at a time.
+serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/docker-steps.sh)
+pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh)
+while read -r script _; do pooled+=("$script"); done < <(grep -v '^#' tests/cdc/scenarios)
+for t in tests/e2e/*.sh tests/digest/run.sh; do
+  [[ " ${serial[*]} ${pooled[*]} " == *" $t "* ]] || pooled+=("$t")
+done
+JOBS="${ALIMENTADOR_TEST_JOBS:-4}"
+first_major="${PG_MAJORS%% *}"
+
+# What does not depend on the server's major runs on the first only: the 5-minute soak of
+# tests/e2e/reliability.sh and the Debezium harness's self-test.
+# run_on MAJOR SCRIPT: runs it in that environment.
+run_on() {
+  local major="$1" script="$2" extra=()
+  [ "$major" = "$first_major" ] || extra=(ALIMENTADOR_SOAK=0 CDC_SELFTEST=0)
+  env PG_MAJOR="$major" CDC_SCENARIOS=0 "${extra[@]}" "$script"
+}
+# It tests the Python verifier, not the server: on the first major only.
+first_only() { [ "$1" = tests/verify/run.sh ]; }
+
 first=1
 for major in $PG_MAJORS; do
   export PG_MAJOR="$major"
@@ -59,6 +86,9 @@ for major in $PG_MAJORS; do
       PG_MAJOR="$m" scripts/install-deps.sh
       cargo clippy --no-default-features --features "pg$m" -- -D warnings
     done
+    step "the Python environments of the tests (Debezium, DuckDB)"
+    tests/cdc/setup_venv.sh
+    tests/digest/setup_venv.sh
   else
     # scripts/lint.sh's clippy is for the default feature: the code behind cfg(feature = "pgNN").
     step "[$major] cargo clippy --no-default-features --features pg$major -- -D warnings"
@@ -74,15 +104,55 @@ for major in $PG_MAJORS; do
   step "[$major] install the extension"
   scripts/build-extension.sh debug
 
-  for t in tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/*.sh tests/digest/run.sh tests/verify/run.sh tests/cdc/run.sh; do
+  for t in "${serial[@]}"; do
     [ -x "$t" ] || continue
-    if [ "$first" != 1 ] && [ "$t" = tests/verify/run.sh ]; then
-      echo; echo "=== [$major] skip $t: it tests the verifier, not the server (run on $(echo "$PG_MAJORS" | cut -d' ' -f1))"
-      continue
-    fi
     step "[$major] $t"
-    if [ "$first" = 1 ]; then "$t"; else ALIMENTADOR_SOAK=0 CDC_SELFTEST=0 "$t"; fi
+    run_on "$major" "$t"
   done
   first=0
 done
+
+# The pool: at most JOBS scripts at a time; each one's output is printed whole when it ends.
+step "the other tests, $JOBS at a time"
+logs="$(mktemp -d /tmp/alimentador-test-logs.XXXXXX)"
+pgdatas+=("$logs")
+declare -A job_of=()
+failed=()
+report() {
+  local pid="$1" job="${job_of[$1]}" rc secs
+  local log="$logs/${job//[\/ ]/_}.log"
+  read -r rc secs < "$log.rc"
+  echo; echo "=== $job: $([ "$rc" = 0 ] && echo passed || echo FAILED) in ${secs}s"
+  cat "$log"
+  timings+=("$(printf '%5ss  %s (side by side)' "$secs" "$job")")
+  [ "$rc" = 0 ] || failed+=("$job")
+  unset "job_of[$pid]"
+}
+for t in "${pooled[@]}"; do
+  [ -x "$t" ] || continue
+  for major in $PG_MAJORS; do
+    if first_only "$t" && [ "$major" != "$first_major" ]; then continue; fi
+    while [ "${#job_of[@]}" -ge "$JOBS" ]; do
+      wait -n -p done_pid "${!job_of[@]}" || true
+      report "$done_pid"
+    done
+    job="[$major] $t"
+    log="$logs/${job//[\/ ]/_}.log"
+    (
+      began=$(date +%s)
+      run_on "$major" "$t" >"$log" 2>&1
+      echo "$? $(( $(date +%s) - began ))" > "$log.rc"
+    ) &
+    job_of[$!]="$job"
+    echo "  started $job"
+  done
+done
+while [ "${#job_of[@]}" -gt 0 ]; do
+  wait -n -p done_pid "${!job_of[@]}" || true
+  report "$done_pid"
+done
+if [ "${#failed[@]}" -gt 0 ]; then
+  step_name="the tests side by side: ${failed[*]}"
+  exit 1
+fi
 echo; echo "=== all tests passed on PostgreSQL $PG_MAJORS"

@@ -3,11 +3,12 @@
 # project's publication and examples/debezium/application.properties) captures the stream of a real
 # worker, is restarted mid-run (offsets kept), and every event is checked against the worker's
 # counters and the database — for REPLICA IDENTITY FULL, then DEFAULT. Also runs the harness's own
-# self-test first, and ends with tests/cdc/prove.sh (tools/alimentador-verify on a full-speed stream of
-# 2 workers with checkpoints and a connector restart) and tests/cdc/session.sh (CALL alimentador_run
-# without preload, and a cancelled run, verified the same way). Prints "cdc: N passed, N failed".
+# self-test first, and ends with the scenario scripts listed in tests/cdc/scenarios (the verifier's
+# proof on a full-speed stream, the relay, several databases, an incremental snapshot, a session's
+# CALL alimentador_run, …). Prints "cdc: N passed, N failed".
 #   CDC_MODES="full default"   the replica identity modes to run
 #   CDC_SELFTEST=0             skip the harness's self-test
+#   CDC_SCENARIOS=0            skip the scenario scripts (scripts/test.sh runs them as jobs of their own)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
@@ -22,7 +23,9 @@ PY="$VENV/bin/python"
 if [ "${CDC_SELFTEST:-1}" = 0 ]; then
   echo "  skip the harness's self-test: CDC_SELFTEST=0 (scripts/test.sh runs it on the first major only)"
 else
-  check "the harness's self-test passes (capture, restart, verify catches mismatches)" env PGBIN="$PG_BIN" tests/cdc/selftest.sh >/tmp/alimentador-cdc-selftest.log 2>&1
+  selftest_log="$(mktemp /tmp/alimentador-cdc-selftest.XXXXXX)"
+  check "the harness's self-test passes (capture, restart, verify catches mismatches; log: $selftest_log)" \
+    env PGBIN="$PG_BIN" tests/cdc/selftest.sh >"$selftest_log" 2>&1
 fi
 check "the connector JSON and the properties file agree" python3 tests/cdc/dbzconfig.py --check
 
@@ -108,17 +111,14 @@ PY
 }
 
 for mode in ${CDC_MODES:-full default}; do run_mode "$mode"; done
-# The proof with tools/alimentador-verify: 2 workers at full speed, checkpoints, a restart.
-echo "== cdc: tools/alimentador-verify on a full-speed stream of 2 workers (tests/cdc/prove.sh)"
-check "the verifier proves a full-speed stream complete, in order and equal at every checkpoint" tests/cdc/prove.sh
-# The relay to a server without the extension, with Debezium on that server.
-echo "== cdc: the relay to a target without the extension (tests/cdc/relay.sh)"
-check "a subscriber without the extension gets the schema and every change; Debezium there sees them all" tests/cdc/relay.sh
-echo "== cdc: two databases, two connectors (tests/cdc/databases.sh)"
-check "two databases stream independently; each connector gets exactly its database's changes" tests/cdc/databases.sh
-echo "== cdc: an incremental snapshot while streaming (tests/cdc/snapshot.sh)"
-check "an incremental snapshot mid-stream loses no update and brings back no deleted row" tests/cdc/snapshot.sh
-# Without preload: CALL alimentador_run's transactions, and a cancelled run, through Debezium.
-echo "== cdc: CALL alimentador_run without preload, through Debezium (tests/cdc/session.sh)"
-check "a session's run reaches Debezium transaction by transaction, with its ledger, a cancel losing nothing committed" tests/cdc/session.sh
+# The scenario scripts, each on clusters of its own (tests/cdc/scenarios lists them with what each
+# proves). scripts/test.sh runs them as jobs of their own, side by side (CDC_SCENARIOS=0 here).
+if [ "${CDC_SCENARIOS:-1}" = 0 ]; then
+  echo "  the scenario scripts run on their own: CDC_SCENARIOS=0 (scripts/test.sh runs them side by side)"
+else
+  while read -r script what; do
+    echo "== cdc: $script"
+    check "$what" "$script"
+  done < <(grep -v '^#' tests/cdc/scenarios)
+fi
 summary cdc

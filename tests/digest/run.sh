@@ -13,14 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
 
 # DuckDB from PyPI in a venv of its own (tests/digest/requirements.txt), rebuilt when that changes.
-venv=${DIGEST_VENV:-$HOME/.cache/alimentador/digest-venv}
-want=$(sha256sum tests/digest/requirements.txt | cut -d' ' -f1)
-if [[ ! -x $venv/bin/python || ! -f $venv/.requirements.sha256 || $(cat "$venv/.requirements.sha256") != "$want" ]]; then
-  echo "digest: installing tests/digest/requirements.txt into $venv"
-  python3 -m venv "$venv" || exit 1
-  "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r tests/digest/requirements.txt || exit 1
-  echo "$want" > "$venv/.requirements.sha256"
-fi
+venv="$(tests/digest/setup_venv.sh)" || { echo "digest: 0 passed, 1 failed (venv)"; exit 1; }
 
 new_cluster digest "wal_level = logical" "shared_preload_libraries = 'alimentador'" "alimentador.workers = 0"
 export PGHOST="$PGDIR" PGPORT PGUSER=postgres

@@ -40,13 +40,19 @@ cluster_stop() { as_postgres "$PG_BIN/pg_ctl" -D "$1" -m fast -w -t 60 stop >/de
 # new_cluster NAME [conf line...]: a started throwaway cluster; sets PGDIR and PGPORT, stopped and
 # deleted at exit.
 new_cluster() {
-  local name="$1"; shift
-  PGDIR="$(mktemp -d "/tmp/alimentador-$name.XXXXXX")"
-  PGPORT="$(free_port)"
-  cluster_init "$PGDIR" "$PGPORT" "$@"
-  CLUSTERS+=("$PGDIR")
-  trap cleanup_clusters EXIT
-  cluster_start "$PGDIR"
+  local name="$1" attempt; shift
+  for attempt in 1 2 3; do
+    PGDIR="$(mktemp -d "/tmp/alimentador-$name.XXXXXX")"
+    PGPORT="$(free_port)"
+    cluster_init "$PGDIR" "$PGPORT" "$@"
+    CLUSTERS+=("$PGDIR")
+    trap cleanup_clusters EXIT
+    cluster_start "$PGDIR" && return 0
+    # Tests run side by side: another one may have taken the port between free_port and the start.
+    grep -q "could not bind\|Address already in use" "$PGDIR/server.log" 2>/dev/null || return 1
+    echo "    port $PGPORT was taken meanwhile (attempt $attempt); another one" >&2
+  done
+  return 1
 }
 
 cleanup_clusters() {

@@ -122,9 +122,9 @@ q -d sink "DELETE FROM hospital.exames WHERE id = (SELECT max(id) FROM hospital.
 check "FAULT a row missing in a sink table: exit 1" verdict 1 --sink-dsn "$dsn" --tables "$sinktables" "$work/raw.jsonl"
 check "  ... sink-mismatch of exames" has "FINDING \[sink-mismatch\] sink table exames"
 check "a sink that cannot be reached: exit 2" verdict 2 --sink-dsn "host=$PGDIR port=$PGPORT user=postgres dbname=nenhuma" "$work/raw.jsonl"
-# A Parquet sink, read with DuckDB: the venv of tests/digest/run.sh (run before this by scripts/test.sh).
-duck="${DIGEST_VENV:-$HOME/.cache/alimentador/digest-venv}/bin/python"
-if "$duck" -c "import duckdb" 2>/dev/null; then
+# A Parquet sink, read with DuckDB (the venv of tests/digest).
+duck="$(tests/digest/setup_venv.sh)/bin/python" || { echo "verify: the DuckDB venv could not be made"; exit 1; }
+if "$duck" -c "import duckdb"; then
   mkdir -p "$work/pq" "$work/pq2"
   export PGHOST="$PGDIR" PGPORT PGUSER=postgres
   # shellcheck disable=SC2086 # the table names are single words, one argument each
@@ -138,7 +138,7 @@ if "$duck" -c "import duckdb" 2>/dev/null; then
   check "  ... sink-mismatch of internacoes" has "FINDING \[sink-mismatch\] sink table internacoes"
   VERIFY=tools/alimentador-verify
 else
-  echo "    (no DuckDB venv: run tests/digest/run.sh first; the Parquet checks are skipped)"
+  check "the DuckDB venv imports duckdb (the Parquet sink's checks need it)" false
 fi
 if ! python3 -c "import duckdb" 2>/dev/null; then
   check "--parquet without the duckdb module: exit 2" verdict 2 --parquet "$work" "$work/raw.jsonl"
