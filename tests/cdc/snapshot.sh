@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # An incremental snapshot while the stream changes the same rows (README "Scenarios"): the real
-# Debezium starts without an initial snapshot (snapshot.mode=no_data), the workers stream updates
-# and deletes at full speed on few rows, and alimentador_snapshot() asks the connector, through
-# the signaling table, for an incremental snapshot of the tables being changed. Proves, with
+# Debezium starts without an initial snapshot (snapshot.mode=no_data), 2 workers stream updates and
+# deletes on hot rows (alimentador.skew = zipfian:1.1) with long transactions among them (one held
+# open for 4 s while the other worker commits hundreds), and alimentador_snapshot() asks the
+# connector, through the signaling table, for an incremental snapshot of the tables being changed.
+# Proves, with
 # tests/cdc/verify.py: every streamed change arrived (counts per table = the workers' counts), the
 # snapshot read every row that exists (no row without an event), and replaying the capture in
 # order — snapshot reads included — gives exactly the table's rows: no update lost behind a stale
@@ -21,8 +23,8 @@ TABLES=(consultas exames internacoes pacientes)
 echo "== incremental snapshot while streaming"
 new_cluster snapshot "shared_preload_libraries = 'alimentador'" "alimentador.database = '$DB'" \
   "alimentador.workers = 2" "alimentador.enabled = off" "alimentador.rate = ${SNAPSHOT_RATE:-400}" \
-  "alimentador.weights = 'cdc-edge,delete_consulta=3,delete_exame=2,delete_paciente=1,update_consulta=20,update_exame=15'" \
-  "alimentador.heartbeat_interval = 0" "wal_level = logical" "max_replication_slots = 4" "max_wal_senders = 4"
+  "alimentador.weights = 'cdc-edge,delete_consulta=3,delete_exame=2,delete_paciente=1,update_consulta=20,update_exame=15,transacao_longa=1,bloqueio_de_linhas=1'" \
+  "alimentador.skew = 'zipfian:1.1'" "alimentador.long_transaction_duration = 4s" "alimentador.heartbeat_interval = 0" "wal_level = logical" "max_replication_slots = 4" "max_wal_senders = 4"
 trap 'cleanup_clusters; [ -n "${KEEP_CLUSTERS:-}" ] || rm -rf "$work"' EXIT
 q "CREATE DATABASE $DB"
 q -d $DB "BEGIN; CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.5, 5); COMMIT" >/dev/null
@@ -71,6 +73,26 @@ check "paused" wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_stat
 q -d $DB "SELECT pg_logical_emit_message(true, 'alimentador_teste', 'fim')" >/dev/null
 for _ in $(seq 600); do grep -q '"alimentador_teste"' "$work/events.jsonl" 2>/dev/null && break; sleep 0.2; done
 touch "$work/stop"; wait $pid
+
+check "long transactions were committed during the run" wait_for 5 \
+  "SELECT sum(coalesce((feitas_por_operacao->>'transacao_longa')::int, 0)) > 0 FROM alimentador_status()" t $DB
+# A transaction that began long before others and committed after them: in commit order, how many
+# transactions with a later transaction id (begun later) committed before it.
+spanned=$("$PY" -c '
+import json, sys
+order = []
+for line in open(sys.argv[1]):
+    tx = json.loads(line).get("source", {}).get("txId")
+    if tx is not None and (not order or order[-1] != tx):
+        order.append(tx)
+seen, best = [], 0
+import bisect
+for tx in order:
+    best = max(best, len(seen) - bisect.bisect_right(seen, tx))
+    bisect.insort(seen, tx)
+print(best)' "$work/events.jsonl")
+check "a long transaction spans many others: $spanned transactions begun after it committed before it" \
+  between "$spanned" 50 100000000
 
 # The tables not snapshotted had no initial snapshot either (their untouched rows have no event):
 # the snapshot's tables are compared, with the messages (markers, ledger) of the whole stream.
