@@ -345,6 +345,11 @@ fn alimentador_settings() -> TableIterator<
             format!("{}ms", settings::LOCK_TIMEOUT.get()),
             origin(false),
         ),
+        (
+            "vitais_retencao".to_string(),
+            settings::VITAIS_RETENCAO.get().to_string(),
+            origin(false),
+        ),
     ];
     TableIterator::new(rows)
 }

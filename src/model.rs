@@ -14,10 +14,11 @@ pub enum Table {
     Consultas,
     Exames,
     Internacoes,
+    SinaisVitais,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Convenios,
         Table::Pacientes,
         Table::Medicos,
@@ -25,6 +26,7 @@ impl Table {
         Table::Consultas,
         Table::Exames,
         Table::Internacoes,
+        Table::SinaisVitais,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -37,6 +39,7 @@ impl Table {
             Table::Consultas => "consultas",
             Table::Exames => "exames",
             Table::Internacoes => "internacoes",
+            Table::SinaisVitais => "sinais_vitais",
         }
     }
 }
@@ -128,6 +131,8 @@ op_kinds! {
     TransacaoGrande => "transacao_grande", 0, "one transaction re-prices 20,000 appointments (above logical_decoding_work_mem)";
     DeletePaciente => "delete_paciente", 0, "a patient is deleted together with all of their rows";
     InsertPacienteConvenio => "insert_paciente_convenio", 0, "a patient registers a health-plan card (about a quarter already expired, as at a real reception desk)";
+    UpdatePacienteId => "update_paciente_id", 0, "a patient record is re-registered under a new id (a primary-key change; its rows follow by ON UPDATE CASCADE)";
+    InsertSinalVital => "insert_sinal_vital", 0, "a nurse records the vital signs of an admitted patient (the partitioned sinais_vitais)";
 }
 
 impl OpKind {

@@ -25,6 +25,7 @@ pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static HEARTBEAT_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(10);
 pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
+pub static VITAIS_RETENCAO: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ARRIVALS: GucSetting<ArrivalsSetting> =
     GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
 pub static LEDGER: GucSetting<LedgerSetting> =
@@ -54,7 +55,7 @@ pub fn register(preloading: bool) {
         c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows. Reloadable.",
         &RATE, 0.0, 1_000_000.0, GucContext::Sighup, GucFlags::default());
     string(&WEIGHTS, c"alimentador.weights", c"Weights of the stream's operations, e.g. insert_consulta=30,delete_consulta=2.",
-        c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge). Reloadable.",
+        c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge, chaves, sinais-vitais). Reloadable.",
         GucContext::Sighup, Some(check_weights));
     GucRegistry::define_int_guc(
         c"alimentador.ops_per_transaction",
@@ -87,6 +88,9 @@ pub fn register(preloading: bool) {
     GucRegistry::define_int_guc(c"alimentador.lock_timeout", c"How long a worker's statement waits for a lock before the worker rolls back and retries.",
         c"The worker's lock_timeout: while another session holds a lock the stream needs, the worker shows 'waiting for lock' and still answers pause and terminate. Default 1s. Reloadable.",
         &LOCK_TIMEOUT, 10, 3_600_000, GucContext::Sighup, GucFlags::UNIT_MS);
+    GucRegistry::define_int_guc(c"alimentador.vitais_retencao", c"Days of hospital.sinais_vitais partitions kept; older ones are dropped (0 keeps them all).",
+        c"Default 0: no partition is ever dropped. N > 0: whoever creates the coming days' partitions (the stream's insert_sinal_vital, alimentador_particoes_vitais()) drops the daily partitions that ended more than N days ago. A dropped partition emits no delete events. Reloadable.",
+        &VITAIS_RETENCAO, 0, 3650, GucContext::Sighup, GucFlags::default());
     reserve_prefix();
 }
 

@@ -24,6 +24,10 @@ const PROFILES: &[(&str, &str)] = &[
         "update_exame_urgencia=5,insert_exames_lote=3,transacao_grande=0,delete_paciente=1,\
          delete_consulta=2,delete_paciente_convenio=1,delete_exame=1,insert_paciente_convenio=1",
     ),
+    // Primary-key changes on top of the usual mix: Debezium turns each into a delete and a create.
+    ("chaves", "update_paciente_id=5"),
+    // The partitioned, append-heavy series on top of the usual mix (admissions keep coming).
+    ("sinais-vitais", "insert_sinal_vital=100"),
 ];
 
 /// Why a weight list was rejected. Echoed input is shortened, so a 10 kB string is not repeated
