@@ -62,7 +62,8 @@ BEGIN
     -- partitioned table's (hospital.sinais_vitais); off (PostgreSQL's default), as each partition's.
     -- NULL leaves it as it is.
     IF via_raiz IS NOT NULL THEN
-        EXECUTE format('ALTER PUBLICATION alimentador_pub SET (publish_via_partition_root = %s)', via_raiz);
+        EXECUTE 'ALTER PUBLICATION alimentador_pub SET (publish_via_partition_root = '
+                || CASE WHEN via_raiz THEN 'true' ELSE 'false' END || ')';
     END IF;
     -- Tables and partitioned tables, not their partitions: publishing a partitioned table publishes
     -- every partition it has or will have.

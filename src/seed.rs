@@ -18,12 +18,12 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
-use pgrx::datum::TimestampWithTimeZone;
-use rand::RngExt;
 use pgrx::datum::DatumWithOid;
+use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::PgMemoryContexts;
+use rand::RngExt;
 
 use crate::datagen::{self, Rng};
 use crate::model::{Table, Volumes};
@@ -209,7 +209,9 @@ pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted,
         "SELECT count(*) FROM {schema}.alimentador_particoes_vitais(now() + interval '2 days', \
          now() - interval '{SEED_VITALS_DAYS} days')"
     ))
-    .map_err(query_failed("creating the partitions of hospital.sinais_vitais"))?;
+    .map_err(query_failed(
+        "creating the partitions of hospital.sinais_vitais",
+    ))?;
     let trusted = skip_fk_rechecks()?;
     let load = || Spi::connect_mut(|client| Loader::new(rng_seed, volumes).load(client));
     let inserted = if rebuild {

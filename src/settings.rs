@@ -89,8 +89,8 @@ pub fn register(preloading: bool) {
         c"The worker's lock_timeout: while another session holds a lock the stream needs, the worker shows 'waiting for lock' and still answers pause and terminate. Default 1s. Reloadable.",
         &LOCK_TIMEOUT, 10, 3_600_000, GucContext::Sighup, GucFlags::UNIT_MS);
     GucRegistry::define_int_guc(c"alimentador.vitais_retencao", c"Days of hospital.sinais_vitais partitions kept; older ones are dropped (0 keeps them all).",
-        c"Default 0: no partition is ever dropped. N > 0: whoever creates the coming days' partitions (the stream's insert_sinal_vital, alimentador_particoes_vitais()) drops the daily partitions that ended more than N days ago. A dropped partition emits no delete events. Reloadable.",
-        &VITAIS_RETENCAO, 0, 3650, GucContext::Sighup, GucFlags::default());
+        c"Default 0: no partition is ever dropped. N > 0: whoever creates the coming days' partitions (the stream's insert_sinal_vital, alimentador_particoes_vitais()) drops the daily partitions that ended more than N days ago. A dropped partition emits no delete events. Reloadable; a superuser may SET it in a session.",
+        &VITAIS_RETENCAO, 0, 3650, GucContext::Suset, GucFlags::default());
     reserve_prefix();
 }
 

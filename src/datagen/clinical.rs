@@ -1651,7 +1651,10 @@ mod tests {
             assert!((4..=60).contains(&v.frequencia_respiratoria), "{v:?}");
             fever += usize::from(v.temperatura_decimos >= 378);
         }
-        assert!((1_500..3_500).contains(&fever), "about 12% with fever: {fever}");
+        assert!(
+            (1_500..3_500).contains(&fever),
+            "about 12% with fever: {fever}"
+        );
     }
 
     #[test]

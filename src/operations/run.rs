@@ -595,7 +595,10 @@ impl Executor {
         }
         let new_ids = self.plans.ids(client, UPDATE_PACIENTE_ID, &[id.into()]);
         let [new_id] = new_ids[..] else {
-            panic!("re-registering patient {id}: {} rows changed instead of 1", new_ids.len())
+            panic!(
+                "re-registering patient {id}: {} rows changed instead of 1",
+                new_ids.len()
+            )
         };
         changes.add(Table::Pacientes, Change::Delete, 1);
         changes.add(Table::Pacientes, Change::Insert, 1);
