@@ -1,5 +1,5 @@
 -- CDC-ready out of the box: publication, REPLICA IDENTITY FULL, and a check that explains problems.
-SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' ORDER BY 2;
+SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND tablename !~ '^sinais_vitais_p' ORDER BY 2;
 SELECT * FROM alimentador_cdc_check();
 -- Switching replica identity, and back.
 SELECT * FROM alimentador_replica_identity('default');
@@ -20,3 +20,9 @@ DROP PUBLICATION alimentador_pub;
 SELECT verificacao, ok, detalhe FROM alimentador_cdc_check() WHERE verificacao = 'publication';
 SELECT count(*) AS published FROM alimentador_publish();
 SELECT count(*) AS failing FROM alimentador_cdc_check() WHERE NOT ok;
+-- publish_via_partition_root: on publishes the partitions' changes as sinais_vitais itself.
+SELECT count(*) FROM alimentador_publish(via_raiz => true);
+SELECT tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND tablename LIKE 'sinais%';
+SELECT detalhe FROM alimentador_cdc_check() WHERE verificacao = 'publish_via_partition_root';
+SELECT count(*) FROM alimentador_publish(via_raiz => false);
+SELECT pubviaroot FROM pg_publication WHERE pubname = 'alimentador_pub';
