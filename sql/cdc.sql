@@ -130,7 +130,11 @@ AS $$
 WITH hospital_tables AS (
     -- Tables and partitioned tables; partitions are checked below (partitions of sinais_vitais).
     SELECT c.oid, c.relname, c.relreplident,
-           EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk,
+           CASE WHEN c.relkind = 'p'
+                -- a partitioned table's key is its partitions' (sql/vitais.sql says why)
+                THEN NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhparent = c.oid
+                                 AND NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = h.inhrelid AND i.indisprimary))
+                ELSE EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) END AS has_pk,
            EXISTS (SELECT FROM pg_publication_tables p
                    WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' AND p.tablename = c.relname)
            -- a partitioned table is listed there only with publish_via_partition_root = on
@@ -185,7 +189,8 @@ checks (verificacao, ok, detalhe, dica) AS (
     FROM hospital_tables
     UNION ALL
     SELECT 'primary keys', bool_and(has_pk),
-           coalesce('no primary key: ' || string_agg(relname, ', ') FILTER (WHERE NOT has_pk), 'every hospital table has one'),
+           coalesce('no primary key: ' || string_agg(relname, ', ') FILTER (WHERE NOT has_pk),
+                    'every hospital table has one (sinais_vitais: each of its partitions)'),
            'Debezium keys events by the primary key: add one.'
     FROM hospital_tables
     UNION ALL

@@ -9,12 +9,17 @@
 -- indexes or functions. The path is restored at the end of the file for pgrx's own statements.
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
--- The primary key must contain the partition key (PostgreSQL enforces uniqueness per partition);
--- id alone is unique anyway, from its sequence. Readings belong to an admission (not to the patient
--- directly, so a patient's re-registration under a new id — update_paciente_id — leaves them alone).
--- No updated_at: a reading is never changed.
+-- The primary key (id, medido_em) contains the partition key, as PostgreSQL requires; id alone is
+-- unique anyway, from its sequence. Each partition gets it (and its index on internacao_id) when it is
+-- created, not through the partitioned table: the partitioned table belongs to the extension and the
+-- partitions do not, so pg_dump dumps the partitions with their rows and their own keys, and a
+-- restore attaches them to the table CREATE EXTENSION made — keys declared on that table would be
+-- created again by the attach and clash with the dump's own (pg_dump assumes it dumps both).
+-- alimentador_cdc_check() reports a partition without its key. Readings belong to an admission (not
+-- to the patient directly, so a patient's re-registration under a new id — update_paciente_id —
+-- leaves them alone). No updated_at: a reading is never changed.
 CREATE TABLE hospital.sinais_vitais (
-    id                       bigserial,
+    id                       bigserial    NOT NULL,
     internacao_id            bigint       NOT NULL REFERENCES hospital.internacoes (id) ON DELETE CASCADE,
     medido_em                timestamptz  NOT NULL,
     pulso                    smallint     NOT NULL CHECK (pulso BETWEEN 20 AND 250),
@@ -24,13 +29,10 @@ CREATE TABLE hospital.sinais_vitais (
     temperatura              numeric(3,1) NOT NULL CHECK (temperatura BETWEEN 30.0 AND 43.0),
     frequencia_respiratoria  smallint     NOT NULL CHECK (frequencia_respiratoria BETWEEN 4 AND 60),
     created_at               timestamptz  NOT NULL DEFAULT now(),
-    PRIMARY KEY (id, medido_em),
     CHECK (pressao_diastolica < pressao_sistolica)
 ) PARTITION BY RANGE (medido_em);
 COMMENT ON TABLE hospital.sinais_vitais IS
-    'alimentador: vital signs of admitted patients, one partition per UTC day (sinais_vitais_pAAAAMMDD)';
--- delete_paciente removes an admission's readings first; the reading of an admission is looked up by it.
-CREATE INDEX sinais_vitais_internacao_id_idx ON hospital.sinais_vitais (internacao_id);
+    'alimentador: vital signs of admitted patients, one partition per UTC day (sinais_vitais_pAAAAMMDD), each with PRIMARY KEY (id, medido_em)';
 ALTER TABLE hospital.sinais_vitais REPLICA IDENTITY FULL;
 
 -- Only the sequence is kept by pg_dump through the extension: the partitions are created after
@@ -39,7 +41,7 @@ ALTER TABLE hospital.sinais_vitais REPLICA IDENTITY FULL;
 SELECT pg_catalog.pg_extension_config_dump('hospital.sinais_vitais_id_seq', '');
 
 -- Creates the daily partitions from the day of `desde` to the day of `ate` (UTC) that are missing,
--- each with the parent's replica identity; with a retention of N days (`retencao_dias`, or the
+-- each with its primary key, its index on internacao_id and the table's replica identity; with a retention of N days (`retencao_dias`, or the
 -- setting alimentador.vitais_retencao when NULL; 0 keeps everything) drops the partitions that ended
 -- more than N days before today. Returns what it did. The stream calls it ahead of time; dropping a
 -- partition emits no delete events (logical decoding does not decode DDL), so retention is opt-in.
@@ -93,6 +95,9 @@ BEGIN
                 EXECUTE format('CREATE TABLE hospital.%I PARTITION OF hospital.sinais_vitais '
                                'FOR VALUES FROM (%L) TO (%L)', nome,
                                (dia::timestamp AT TIME ZONE 'UTC'), ((dia + 1)::timestamp AT TIME ZONE 'UTC'));
+                -- The key and the index delete_paciente looks readings up by (see above).
+                EXECUTE format('ALTER TABLE hospital.%I ADD PRIMARY KEY (id, medido_em)', nome);
+                EXECUTE format('CREATE INDEX ON hospital.%I (internacao_id)', nome);
                 -- Replica identity is per partition (old images are logged by the partition).
                 IF identidade = 'f' THEN
                     EXECUTE format('ALTER TABLE hospital.%I REPLICA IDENTITY FULL', nome);

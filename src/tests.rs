@@ -579,8 +579,18 @@ mod tests {
             "the next day's partition is created again, with the table's replica identity"
         );
         assert_eq!(count("SELECT count(*) FROM alimentador_cdc_check() WHERE verificacao = 'partitions' AND ok"), 1);
+        assert_eq!(
+            count(&format!("SELECT count(*) FROM pg_index WHERE indrelid = 'hospital.{tomorrow}'::regclass AND indisprimary")),
+            1,
+            "each partition has its primary key"
+        );
         Spi::run(&format!("DROP TABLE hospital.{tomorrow}")).unwrap();
         assert_eq!(count("SELECT count(*) FROM alimentador_cdc_check() WHERE verificacao = 'partitions' AND NOT ok"), 1);
+        Spi::run(&format!(
+            "ALTER TABLE hospital.{today} DROP CONSTRAINT {today}_pkey"
+        ))
+        .unwrap();
+        assert_eq!(count("SELECT count(*) FROM alimentador_cdc_check() WHERE verificacao = 'primary keys' AND NOT ok"), 1);
     }
 
     #[pg_test]
