@@ -9,7 +9,9 @@ and the offsets file taken from the command line. Running again with the same
 One JSON object per line:
   change:  {"kind": "change", "table": "hospital.t", "op": "c|u|d|r|t",
             "key": {...}, "before": {...}, "after": {...},
-            "source": {"lsn", "txId", "ts_ms", "snapshot"}, "ts_ms", "topic"}
+            "source": {"lsn", "txId", "ts_ms", "snapshot"}, "ts_ms", "topic",
+            "headers": {...}}   (only when the record has headers, e.g. a primary-key
+                                 change's __debezium.newkey / __debezium.oldkey)
   message: {"kind": "message", "op": "m", "prefix": "...", "content": "text",
             "content_b64": "...", "source": {...}, "ts_ms", "topic"}
 Heartbeats and tombstones are counted, not written.
@@ -97,6 +99,24 @@ def build_properties(args: argparse.Namespace) -> dict[str, str]:
     return props
 
 
+def header_values(event) -> dict:
+    """The record's headers (Debezium adds __debezium.newkey to the delete and
+    __debezium.oldkey to the create of a primary-key change), each value parsed
+    as JSON when it is JSON (the envelope's payload when schemas are on)."""
+    out = {}
+    for header in (event.headers() or []):
+        value = header.getValue()
+        value = None if value is None else str(value)
+        try:
+            value = json.loads(value)
+            if isinstance(value, dict) and set(value) == {"schema", "payload"}:
+                value = value["payload"]
+        except (TypeError, ValueError):
+            pass
+        out[str(header.getKey())] = value
+    return out
+
+
 def to_record(topic: str, key_json: str | None, value_json: str | None) -> dict | None:
     """One Debezium JSON event (schemas disabled) -> one JSONL record;
     None for heartbeats and tombstones."""
@@ -178,6 +198,10 @@ class JsonlSink:
             value_json = None if value is None else str(value)
             record = to_record(str(event.destination()),
                                None if event.key() is None else str(event.key()), value_json)
+            if record is not None and record["kind"] == "change":
+                headers = header_values(event)
+                if headers:
+                    record["headers"] = headers
             if record is not None and record["op"] == "m" and record["prefix"] == READY_PREFIX:
                 if record["content"] == self.ready_token:
                     self.ready.set()
