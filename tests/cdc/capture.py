@@ -277,7 +277,9 @@ def make_engine(props: dict[str, str], sink: JsonlSink, state: dict):
     java_props = JProperties()
     for key, value in props.items():
         java_props.setProperty(key, value)
-    engine = (JDebeziumEngine.create(EngineFormat.JSON).using(java_props)
+    # Key, value and headers as JSON: with a key and value format only, the engine hands over no
+    # headers (and a primary-key change's __debezium.newkey/oldkey would be lost).
+    engine = (JDebeziumEngine.create(EngineFormat.JSON, EngineFormat.JSON, EngineFormat.JSON).using(java_props)
               .using(Completion()).using(Started()).notifying(consumer).build())
     return engine, consumer
 

@@ -87,9 +87,14 @@ PY
 }
 check "each key change ($rekeys) arrives as a delete with __debezium.newkey and a create with __debezium.oldkey" \
   eq "$(keychanges 1)" "$rekeys $rekeys $rekeys"
+# The message key of the readings' events: the columns of the primary key Debezium found.
+keys_of() {
+  "$PY" -c 'import json,sys; print(sorted({",".join(sorted(e["key"] or {})) or "null" for e in map(json.loads, open(sys.argv[1])) if e.get("op") == "c" and e.get("table", "").startswith("hospital.sinais_vitais")}))' "$work/events$1.jsonl"
+}
+check "the readings are keyed by their partition's primary key (id, medido_em)" eq "$(keys_of 1)" "['id,medido_em']"
 parts=$(topics_of 1 hospital.sinais_vitais)
 check "readings arrive under the partitions' topics, none under the table's" \
-  eq "$(awk '$2 == "c" { print ($1 ~ /^alimentador[.]hospital[.]sinais_vitais_p[0-9]{8}$/) ? "partition" : $1 }' <<<"$parts" | sort -u)" partition
+  eq "$(awk '$2 == "c" { print ($1 ~ /^alimentador[.]hospital[.]sinais_vitais_p[0-9]+$/) ? "partition" : $1 }' <<<"$parts" | sort -u)" partition
 q -d $DB "SELECT json_object_agg('hospital.' || tabela, json_build_object('c', i, 'u', u, 'd', d))
             FROM (SELECT tabela, coalesce(sum(linhas) FILTER (WHERE operacao = 'insert'), 0) AS i,
                          coalesce(sum(linhas) FILTER (WHERE operacao = 'update'), 0) AS u,
@@ -111,6 +116,7 @@ wait_for 60 "SELECT sum((feitas_por_operacao->>'insert_sinal_vital')::int) >= $b
 capture_end 2
 check "readings arrive under the table's topic, none under a partition's" \
   eq "$(topics_of 2 hospital.sinais_vitais | awk '$2 == "c" { print $1 }' | sort -u)" alimentador.hospital.sinais_vitais
+echo "    the readings' message keys with publish_via_partition_root on: $(keys_of 2)"
 snapshot_of() {
   "$PY" - "$work/events2.jsonl" <<'PY'
 import json, sys

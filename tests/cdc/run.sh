@@ -4,7 +4,7 @@
 # worker, is restarted mid-run (offsets kept), and every event is checked against the worker's
 # counters and the database — for REPLICA IDENTITY FULL, then DEFAULT. Also runs the harness's own
 # self-test first, and ends with tests/cdc/prove.sh (tools/alimentador-verify on a full-speed stream of
-# 2 workers with checkpoints and a connector restart). Prints "cdc: N passed, N failed".
+# 2 workers with checkpoints and a connector restart) and tests/cdc/keys.sh (key changes, partitions). Prints "cdc: N passed, N failed".
 #   CDC_MODES="full default"   the replica identity modes to run
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -102,4 +102,7 @@ for mode in ${CDC_MODES:-full default}; do run_mode "$mode"; done
 # The proof with tools/alimentador-verify: 2 workers at full speed, checkpoints, a restart.
 echo "== cdc: tools/alimentador-verify on a full-speed stream of 2 workers (tests/cdc/prove.sh)"
 check "the verifier proves a full-speed stream complete, in order and equal at every checkpoint" tests/cdc/prove.sh
+echo "== cdc: key changes and the partitioned sinais_vitais (tests/cdc/keys.sh)"
+check "a key change is a delete + create with __debezium.newkey/oldkey; readings under the partitions' topics (off) or the table's (on); replays exactly" \
+  tests/cdc/keys.sh
 summary cdc
