@@ -12,7 +12,9 @@
 //! Seeds and resets take an advisory lock, then update the one-row table alimentador_semeadura (which
 //! seed made the data) before looking at the hospital, so concurrent seeds never load two data sets
 //! (see sql/seed/semeadura.sql). A role that lacks a right is refused before anything changes
-//! (sql/seed/faltam_privilegios.sql). A seed ends with alimentador_publish().
+//! (sql/seed/faltam_privilegios.sql). Before loading, a seed creates the daily partitions of
+//! hospital.sinais_vitais its readings and the stream's next days need; it ends with
+//! alimentador_publish().
 
 use std::collections::HashSet;
 use std::ops::Range;
