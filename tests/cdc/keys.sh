@@ -3,7 +3,8 @@
 # partitioned hospital.sinais_vitais (insert_sinal_vital), captured by the real connector
 # (tests/cdc/capture.py with examples/debezium/application.properties), with the publication's
 # publish_via_partition_root off, then on. Checks that the key change arrives as a delete carrying
-# the __debezium.newkey header and a create carrying __debezium.oldkey, that the readings arrive
+# the __debezium.newkey header, a tombstone of the old key (tombstones on) and a create carrying
+# __debezium.oldkey, that the readings arrive
 # under each partition's topic (off) or under the table's (on), and that the capture replays to
 # exactly the tables' rows (tests/cdc/verify.py). Run by tests/cdc/run.sh. Prints "keys: N passed,
 # N failed".
@@ -64,11 +65,28 @@ q -d $DB "BEGIN; CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_
 echo "== keys: publish_via_partition_root off (the default)"
 check "the publication publishes the partitions" eq \
   "$(q -d $DB "SELECT NOT pubviaroot FROM pg_publication WHERE pubname = 'alimentador_pub'")" t
-capture_start 1 || { summary keys; exit 1; }
+# Tombstones on (the example properties turn them off), to see where a key change puts one.
+capture_start 1 --set tombstones.on.delete=true --keep-tombstones || { summary keys; exit 1; }
 q -d $DB "SELECT alimentador_resume()" >/dev/null
 wait_for 60 "SELECT sum((feitas_por_operacao->>'update_paciente_id')::int) >= 10 FROM alimentador_status()" t $DB
 capture_end 1
 rekeys=$(did update_paciente_id)
+# "d tombstone c" per key change, in the order of the patients' topic: the delete of the old key,
+# a tombstone of the old key, the create of the new key.
+sequence() {
+  "$PY" - "$work/events$1.jsonl" <<'PY'
+import collections, json, sys
+topic = [e for e in map(json.loads, open(sys.argv[1])) if e.get("topic") == "alimentador.hospital.pacientes"]
+seqs = collections.Counter()
+for i, e in enumerate(topic):
+    if e.get("op") == "d" and "__debezium.newkey" in e.get("headers", {}):
+        nxt = topic[i + 1:i + 3]
+        ok = (len(nxt) == 2 and nxt[0]["kind"] == "tombstone" and nxt[0]["key"] == e["key"]
+              and nxt[1].get("op") == "c" and nxt[1]["key"] == e["headers"]["__debezium.newkey"])
+        seqs["d tombstone c" if ok else "other"] += 1
+print(dict(seqs))
+PY
+}
 keychanges() {
   "$PY" - "$work/events$1.jsonl" <<'PY'
 import json, sys
@@ -91,6 +109,7 @@ check "each key change ($rekeys) arrives as a delete with __debezium.newkey and 
 keys_of() {
   "$PY" -c 'import json,sys; print(sorted({",".join(sorted(e["key"] or {})) or "null" for e in map(json.loads, open(sys.argv[1])) if e.get("op") == "c" and e.get("table", "").startswith("hospital.sinais_vitais")}))' "$work/events$1.jsonl"
 }
+check "... in this order: the delete, a tombstone of the old key, the create" eq "$(sequence 1)" "{'d tombstone c': $rekeys}"
 check "the readings are keyed by their partition's primary key (id, medido_em)" eq "$(keys_of 1)" "['id,medido_em']"
 parts=$(topics_of 1 hospital.sinais_vitais)
 check "readings arrive under the partitions' topics, none under the table's" \

@@ -88,6 +88,8 @@ def load_events(path: Path) -> tuple[list[dict], list[dict], int]:
                 duplicates += 1
                 continue
             seen.add(identity)
+            if event["kind"] == "tombstone":  # capture.py --keep-tombstones: not a change
+                continue
             (messages if event["kind"] == "message" else changes).append(event)
     return changes, messages, duplicates
 
