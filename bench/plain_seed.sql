@@ -1,7 +1,8 @@
 -- The baseline of bench/seed.sh: the same rows as alimentador_seed(:scale) — same tables, volumes,
 -- column widths (names ~21 chars, addresses ~43, exam results ~490-byte jsonb, reports ~3.1 kB for
 -- 91% of exams) and unique natural keys — loaded with plain INSERT … SELECT generate_series, as a
--- user would without the extension. Expects empty tables with identities restarted (ids from 1).
+-- user would without the extension. Expects empty tables with identities restarted (ids from 1), the
+-- partitions of sinais_vitais the extension's seed created, and :readings, the readings it loaded.
 SELECT round(2000 * :scale)::int AS np, round(200 * :scale)::int AS nm, round(2500 * :scale)::int AS nv,
        round(4000 * :scale)::int AS nc, round(3500 * :scale)::int AS ne, round(1200 * :scale)::int AS ni \gset
 BEGIN;
@@ -40,4 +41,10 @@ INSERT INTO hospital.internacoes (paciente_id, data_entrada, data_saida, motivo,
 SELECT 1 + (random() * (:np - 1))::int, e, CASE WHEN i % 9 <> 0 THEN e + interval '3 days' END,
        'Pneumonia comunitária ' || (i % 100), 'Enfermaria ' || (100 + i % 300) || '-B'
 FROM (SELECT i, now() - interval '3 days' - random() * interval '727 days' AS e FROM generate_series(1, :ni) i) s;
+INSERT INTO hospital.sinais_vitais (internacao_id, medido_em, pulso, pressao_sistolica, pressao_diastolica,
+                                    saturacao_o2, temperatura, frequencia_respiratoria)
+SELECT 1 + i % :ni, (date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') - interval '2 days' + random() * interval '47 hours',
+       60 + (random() * 40)::int, 100 + (random() * 40)::int, 60 + (random() * 20)::int, 94 + (random() * 5)::int,
+       round((36 + random() * 2)::numeric, 1), 12 + (random() * 8)::int
+FROM generate_series(1, :readings) i;
 COMMIT;

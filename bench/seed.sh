@@ -26,7 +26,8 @@ for scale in "${scales[@]}"; do
   ext=(); plain=()
   for _ in $(seq "$runs"); do
     empty; ext+=("$(seconds -c "SELECT count(*) FROM alimentador_seed($scale)")"); n=$(rows)
-    empty; plain+=("$(seconds -v scale="$scale" -f bench/plain_seed.sql)")
+    readings=$(q "SELECT count(*) FROM hospital.sinais_vitais")
+    empty; plain+=("$(seconds -v scale="$scale" -v readings="$readings" -f bench/plain_seed.sql)")
     [ "$(rows)" = "$n" ] || { echo "plain seed made $(rows) rows, extension $n" >&2; exit 1; }
   done
   e=$(printf '%s\n' "${ext[@]}" | median); p=$(printf '%s\n' "${plain[@]}" | median)

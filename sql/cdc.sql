@@ -60,7 +60,7 @@ $$;
 -- The publication is not created here: pg_dump dumps publications (they cannot belong to an
 -- extension), so a restore that re-runs CREATE EXTENSION and then CREATE PUBLICATION would fail under
 -- ON_ERROR_STOP / --exit-on-error. alimentador_seed() calls alimentador_publish() instead.
-CREATE FUNCTION @extschema@.alimentador_publish()
+CREATE FUNCTION @extschema@.alimentador_publish(via_raiz boolean DEFAULT NULL)
 RETURNS TABLE (tabela text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -72,21 +72,34 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'alimentador_pub') THEN
         CREATE PUBLICATION alimentador_pub;
     END IF;
+    -- via_raiz switches publish_via_partition_root: on, the partitions' changes are published as the
+    -- partitioned table's (hospital.sinais_vitais); off (PostgreSQL's default), as each partition's.
+    -- NULL leaves it as it is.
+    IF via_raiz IS NOT NULL THEN
+        EXECUTE 'ALTER PUBLICATION alimentador_pub SET (publish_via_partition_root = '
+                || CASE WHEN via_raiz THEN 'true' ELSE 'false' END || ')';
+    END IF;
+    -- Tables and partitioned tables, not their partitions: publishing a partitioned table publishes
+    -- every partition it has or will have.
     SELECT string_agg(format('hospital.%I', c.relname), ', ' ORDER BY c.relname) INTO faltando
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'hospital' AND c.relkind = 'r'
-      AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_tables p
-                      WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' AND p.tablename = c.relname);
+    WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_rel pr
+                      JOIN pg_catalog.pg_publication pb ON pb.oid = pr.prpubid
+                      WHERE pb.pubname = 'alimentador_pub' AND pr.prrelid = c.oid);
     IF faltando IS NOT NULL THEN
         EXECUTE 'ALTER PUBLICATION alimentador_pub ADD TABLE ' || faltando;
     END IF;
     RETURN QUERY
-        SELECT p.tablename::text FROM pg_catalog.pg_publication_tables p
-        WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' ORDER BY 1;
+        SELECT c.relname::text FROM pg_catalog.pg_publication_rel pr
+        JOIN pg_catalog.pg_publication pb ON pb.oid = pr.prpubid
+        JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE pb.pubname = 'alimentador_pub' AND n.nspname = 'hospital' ORDER BY 1;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.alimentador_publish() IS
-    'Creates the publication alimentador_pub if missing and adds every hospital table it lacks; returns the tables it covers';
+COMMENT ON FUNCTION @extschema@.alimentador_publish(boolean) IS
+    'Creates the publication alimentador_pub if missing and adds every hospital table it lacks; via_raiz switches publish_via_partition_root; returns the tables it covers';
 
 CREATE FUNCTION @extschema@.alimentador_replica_identity(modo text DEFAULT 'full')
 RETURNS TABLE (tabela text, identidade text)
@@ -108,15 +121,16 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'full: update and delete events carry the whole old row; default: only the primary key.';
     END IF;
+    -- Partitioned tables and each partition: a partition logs old images by its own identity.
     FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE n.nspname = 'hospital' AND c.relkind = 'r' ORDER BY 1 LOOP
+             WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') ORDER BY 1 LOOP
         EXECUTE format('ALTER TABLE hospital.%I REPLICA IDENTITY %s', t, upper(modo));
     END LOOP;
     RETURN QUERY
         SELECT c.relname::text, CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'd' THEN 'default'
                                                     WHEN 'i' THEN 'index' ELSE 'nothing' END
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'hospital' AND c.relkind = 'r' ORDER BY 1;
+        WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.alimentador_replica_identity(text) IS
@@ -128,12 +142,33 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 WITH hospital_tables AS (
+    -- Tables and partitioned tables; partitions are checked below (partitions of sinais_vitais).
     SELECT c.oid, c.relname, c.relreplident,
-           EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) AS has_pk,
+           CASE WHEN c.relkind = 'p'
+                -- a partitioned table's key is its partitions' (sql/vitais.sql says why)
+                THEN NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhparent = c.oid
+                                 AND NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = h.inhrelid AND i.indisprimary))
+                ELSE EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary) END AS has_pk,
            EXISTS (SELECT FROM pg_publication_tables p
-                   WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' AND p.tablename = c.relname) AS published
+                   WHERE p.pubname = 'alimentador_pub' AND p.schemaname = 'hospital' AND p.tablename = c.relname)
+           -- a partitioned table is listed there only with publish_via_partition_root = on
+           OR EXISTS (SELECT FROM pg_publication_rel pr JOIN pg_publication pb ON pb.oid = pr.prpubid
+                      WHERE pb.pubname = 'alimentador_pub' AND pr.prrelid = c.oid)
+           OR EXISTS (SELECT FROM pg_publication pb WHERE pb.pubname = 'alimentador_pub' AND pb.puballtables) AS published
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'hospital' AND c.relkind = 'r'
+    WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+),
+partitions AS (
+    SELECT c.relname, c.relreplident, p.relreplident AS parent_replident,
+           pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+    JOIN pg_namespace n ON n.oid = p.relnamespace
+    WHERE n.nspname = 'hospital' AND p.relname = 'sinais_vitais'
+),
+-- The days a reading taken now or tomorrow falls in: without their partition the insert fails.
+needed AS (
+    SELECT d, 'sinais_vitais_p' || to_char(d, 'YYYYMMDD') AS relname
+    FROM (VALUES ((now() AT TIME ZONE 'UTC')::date), ((now() AT TIME ZONE 'UTC')::date + 1)) v (d)
 ),
 slots AS (
     SELECT slot_name, plugin, active, database,
@@ -168,7 +203,8 @@ checks (verificacao, ok, detalhe, dica) AS (
     FROM hospital_tables
     UNION ALL
     SELECT 'primary keys', bool_and(has_pk),
-           coalesce('no primary key: ' || string_agg(relname, ', ') FILTER (WHERE NOT has_pk), 'every hospital table has one'),
+           coalesce('no primary key: ' || string_agg(relname, ', ') FILTER (WHERE NOT has_pk),
+                    'every hospital table has one (sinais_vitais: each of its partitions)'),
            'Debezium keys events by the primary key: add one.'
     FROM hospital_tables
     UNION ALL
@@ -177,6 +213,27 @@ checks (verificacao, ok, detalhe, dica) AS (
                   plugin, database, pg_size_pretty(retained)),
            'An inactive slot keeps WAL until its consumer comes back: restart the connector or SELECT pg_drop_replication_slot(''' || slot_name || ''').'
     FROM slots
+    UNION ALL
+    SELECT 'partitions', bool_and(ok),
+           coalesce(string_agg(problem, '; ') FILTER (WHERE NOT ok),
+                    'today''s and tomorrow''s partitions of sinais_vitais exist, each partition has the replica identity of its table'),
+           'SELECT * FROM alimentador_particoes_vitais(); creates the missing partitions (the stream does it too); SELECT * FROM alimentador_replica_identity(''full''); sets every partition''s identity.'
+    FROM (SELECT EXISTS (SELECT FROM partitions p WHERE p.relname = needed.relname) AS ok,
+                 'no partition for ' || to_char(d, 'YYYY-MM-DD') || ' (' || relname || ')' AS problem
+          FROM needed
+          UNION ALL
+          SELECT relreplident = parent_replident,
+                 relname || ' has replica identity ' || CASE relreplident WHEN 'f' THEN 'full' WHEN 'd' THEN 'default'
+                                                                          WHEN 'i' THEN 'index' ELSE 'nothing' END
+                 || ', its table ' || CASE parent_replident WHEN 'f' THEN 'full' WHEN 'd' THEN 'default'
+                                                            WHEN 'i' THEN 'index' ELSE 'nothing' END
+          FROM partitions) problems
+    UNION ALL
+    SELECT 'publish_via_partition_root', true,
+           CASE WHEN coalesce((SELECT pubviaroot FROM pg_publication WHERE pubname = 'alimentador_pub'), false)
+                THEN 'on: changes of the partitions are published as sinais_vitais (one topic)'
+                ELSE 'off: changes of the partitions are published under each partition''s name (a topic per day)' END,
+           NULL
     UNION ALL
     SELECT 'heartbeat', coalesce(current_setting('alimentador.heartbeat_interval', true), '0') NOT IN ('0', '0s'),
            'alimentador.heartbeat_interval = ' || coalesce(current_setting('alimentador.heartbeat_interval', true), 'unset (library not loaded)'),

@@ -97,7 +97,7 @@ SET bytea_output = 'hex'
 AS $$
 DECLARE
     -- The tables in the order of alimentador_counts() (parents first), then any other one by name.
-    ordem constant text[] := ARRAY['convenios', 'pacientes', 'medicos', 'pacientes_convenios', 'consultas', 'exames', 'internacoes', 'pulso'];
+    ordem constant text[] := ARRAY['convenios', 'pacientes', 'medicos', 'pacientes_convenios', 'consultas', 'exames', 'internacoes', 'sinais_vitais', 'pulso'];
     validas text[];
     escolhidas text[];
     desconhecida text;

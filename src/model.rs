@@ -14,10 +14,11 @@ pub enum Table {
     Consultas,
     Exames,
     Internacoes,
+    SinaisVitais,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Convenios,
         Table::Pacientes,
         Table::Medicos,
@@ -25,6 +26,7 @@ impl Table {
         Table::Consultas,
         Table::Exames,
         Table::Internacoes,
+        Table::SinaisVitais,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -37,6 +39,7 @@ impl Table {
             Table::Consultas => "consultas",
             Table::Exames => "exames",
             Table::Internacoes => "internacoes",
+            Table::SinaisVitais => "sinais_vitais",
         }
     }
 }
@@ -131,6 +134,8 @@ op_kinds! {
     TransacaoLonga => "transacao_longa", 0, "a transaction changes a patient, stays open for alimentador.long_transaction_duration while the others commit, then books an appointment";
     BloqueioDeLinhas => "bloqueio_de_linhas", 0, "locks 50 pending exams and 100 patients that the stream wants for alimentador.long_transaction_duration (SKIP LOCKED paths), then changes one patient";
     OciosoEmTransacao => "ocioso_em_transacao", 0, "a session changes a patient and sits idle in transaction for alimentador.long_transaction_duration, then commits";
+    UpdatePacienteId => "update_paciente_id", 0, "a patient record is re-registered under a new id (a primary-key change; its rows follow by ON UPDATE CASCADE)";
+    InsertSinalVital => "insert_sinal_vital", 0, "a nurse records the vital signs of an admitted patient (the partitioned sinais_vitais)";
 }
 
 impl OpKind {

@@ -12,16 +12,20 @@
 //! Seeds and resets take an advisory lock, then update the one-row table alimentador_semeadura (which
 //! seed made the data) before looking at the hospital, so concurrent seeds never load two data sets
 //! (see sql/seed/semeadura.sql). A role that lacks a right is refused before anything changes
-//! (sql/seed/faltam_privilegios.sql). A seed ends with alimentador_publish().
+//! (sql/seed/faltam_privilegios.sql). Before loading, a seed creates the daily partitions of
+//! hospital.sinais_vitais its readings and the stream's next days need; it ends with
+//! alimentador_publish().
 
 use std::collections::HashSet;
 use std::ops::Range;
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use pgrx::datum::DatumWithOid;
+use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::PgMemoryContexts;
+use rand::RngExt;
 
 use crate::datagen::{self, Rng};
 use crate::model::{Table, Volumes};
@@ -202,6 +206,14 @@ pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted,
         && Spi::get_one::<bool>(OWNS_HOSPITAL)
             .map_err(query_failed("checking ownership"))?
             .unwrap_or(false);
+    // The partitions of the seed's readings (two days back) and of the stream's next two days.
+    Spi::run(&format!(
+        "SELECT count(*) FROM {schema}.alimentador_particoes_vitais(now() + interval '2 days', \
+         now() - interval '{SEED_VITALS_DAYS} days')"
+    ))
+    .map_err(query_failed(
+        "creating the partitions of hospital.sinais_vitais",
+    ))?;
     let trusted = skip_fk_rechecks()?;
     let load = || Spi::connect_mut(|client| Loader::new(rng_seed, volumes).load(client));
     let inserted = if rebuild {
@@ -306,6 +318,11 @@ const INSERT_VINCULOS: &str = include_str!("../sql/seed/insert_vinculos.sql");
 const INSERT_CONSULTAS: &str = include_str!("../sql/seed/insert_consultas.sql");
 const INSERT_EXAMES: &str = include_str!("../sql/seed/insert_exames.sql");
 const INSERT_INTERNACOES: &str = include_str!("../sql/seed/insert_internacoes.sql");
+const INSERT_SINAIS_VITAIS: &str = include_str!("../sql/seed/insert_sinais_vitais.sql");
+/// The seed's readings go back this many days before the anchor (the partitions it creates first).
+const SEED_VITALS_DAYS: i64 = 2;
+/// An admission still in progress: its id and admission time.
+type Active = (i64, DateTime<Utc>);
 const ALLOCATE_IDS: &str =
     "SELECT array_agg(pg_catalog.nextval($1::regclass)) FROM pg_catalog.generate_series(1, $2)";
 const CONVENIO_IDS: &str = "SELECT array_agg(id ORDER BY id) FROM hospital.convenios";
@@ -350,7 +367,8 @@ impl Loader {
         let consultas = self.allocate(client, Table::Consultas, v.consultas);
         self.consultas(client, &consultas, &pacientes, &medicos);
         self.exames(client, &pacientes);
-        let internacoes = self.internacoes(client, &pacientes);
+        let (internacoes, active) = self.internacoes(client, &pacientes);
+        let sinais_vitais = self.sinais_vitais(client, &active);
         vec![
             (Table::Convenios, 0),
             (Table::Pacientes, v.pacientes as i64),
@@ -359,6 +377,7 @@ impl Loader {
             (Table::Consultas, v.consultas as i64),
             (Table::Exames, v.exames as i64),
             (Table::Internacoes, internacoes as i64),
+            (Table::SinaisVitais, sinais_vitais as i64),
         ]
     }
 
@@ -597,7 +616,7 @@ impl Loader {
 
     /// Admissions of this seed's patients, never two overlapping (so never two active) for one
     /// patient. Returns the rows inserted.
-    fn internacoes(&mut self, client: &mut SpiClient, pacientes: &[i64]) -> usize {
+    fn internacoes(&mut self, client: &mut SpiClient, pacientes: &[i64]) -> (usize, Vec<Active>) {
         let mut rng = self.rng(Table::Internacoes);
         let anchor = self.anchor;
         let mut book = datagen::AdmissionBook::new(pacientes);
@@ -605,6 +624,7 @@ impl Loader {
             range.filter_map(|_| book.admit(&mut rng, anchor)).collect()
         };
         let mut inserted = 0;
+        let mut active = Vec::new();
         self.in_chunks(
             Table::Internacoes,
             self.volumes.internacoes,
@@ -626,10 +646,72 @@ impl Loader {
                     motivo.into(),
                     quarto.into(),
                 ];
-                inserted += me.plans.affected(client, INSERT_INTERNACOES, &args);
+                for row in me.plans.exec(client, INSERT_INTERNACOES, &args) {
+                    inserted += 1;
+                    let read = || -> Result<Option<Active>, pgrx::spi::SpiError> {
+                        let (Some(id), Some(entrada), Some(ativa)) = (
+                            row.get::<i64>(1)?,
+                            row.get::<TimestampWithTimeZone>(2)?,
+                            row.get::<bool>(3)?,
+                        ) else {
+                            return Ok(None);
+                        };
+                        Ok(ativa.then(|| (id, pgtypes::from_timestamptz(entrada))))
+                    };
+                    active.extend(
+                        read().unwrap_or_else(|e| panic!("reading the seed's admissions: {e}")),
+                    );
+                }
             },
         );
-        inserted
+        (inserted, active)
+    }
+
+    /// Vital signs of the admissions still in progress: a reading about every four hours from the
+    /// admission (or from two days before the anchor, the first day the seed's partitions cover) up
+    /// to the anchor. Returns the rows inserted.
+    fn sinais_vitais(&mut self, client: &mut SpiClient, active: &[Active]) -> usize {
+        let mut rng = self.rng(Table::SinaisVitais);
+        let from = self.anchor - TimeDelta::days(SEED_VITALS_DAYS);
+        let mut rows: Vec<(i64, DateTime<Utc>, datagen::VitalSigns)> = Vec::new();
+        for &(internacao, entrada) in active {
+            let mut at = entrada.max(from) + TimeDelta::minutes(rng.random_range(5..=60));
+            while at < self.anchor {
+                rows.push((internacao, at, datagen::vital_signs(&mut rng)));
+                at += TimeDelta::minutes(rng.random_range(210..=270));
+            }
+        }
+        for chunk in rows.chunks(CHUNK) {
+            let mut c: [Vec<i16>; 6] = Default::default();
+            let (mut ids, mut at) = (Vec::new(), Vec::new());
+            for (internacao, when, v) in chunk {
+                ids.push(*internacao);
+                at.push(pgtypes::timestamptz(*when));
+                for (column, value) in c.iter_mut().zip([
+                    v.pulso,
+                    v.pressao_sistolica,
+                    v.pressao_diastolica,
+                    v.saturacao_o2,
+                    v.temperatura_decimos,
+                    v.frequencia_respiratoria,
+                ]) {
+                    column.push(value);
+                }
+            }
+            let [pulso, sistolica, diastolica, saturacao, temperatura, respiracao] = c;
+            let args: [DatumWithOid; 8] = [
+                ids.into(),
+                at.into(),
+                pulso.into(),
+                sistolica.into(),
+                diastolica.into(),
+                saturacao.into(),
+                temperatura.into(),
+                respiracao.into(),
+            ];
+            self.plans.affected(client, INSERT_SINAIS_VITAIS, &args);
+        }
+        rows.len()
     }
 }
 

@@ -34,6 +34,7 @@ pub static HEARTBEAT_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(10);
 pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static LONG_TRANSACTION_DURATION: GucSetting<i32> = GucSetting::<i32>::new(30);
+pub static VITAIS_RETENCAO: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ARRIVALS: GucSetting<ArrivalsSetting> =
     GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
 pub static LEDGER: GucSetting<LedgerSetting> =
@@ -63,7 +64,7 @@ pub fn register(preloading: bool) {
         c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows. Reloadable.",
         &RATE, 0.0, 1_000_000.0, GucContext::Sighup, GucFlags::default());
     string(&WEIGHTS, c"alimentador.weights", c"Weights of the stream's operations, e.g. insert_consulta=30,delete_consulta=2.",
-        c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge, long-tx). Reloadable.",
+        c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge, long-tx, chaves, sinais-vitais). Reloadable.",
         GucContext::Sighup, Some(check_weights));
     string(&SCHEDULE, c"alimentador.schedule", c"Load shape: a factor over time that multiplies alimentador.rate, e.g. daily or step=1x:60s,3x:60s.",
         c"constant (the default), daily, step=F:D,..., ramp=F..F:D, burst=F for D every D [at D]; shapes joined with ';' multiply. Reloadable.",
@@ -105,6 +106,9 @@ pub fn register(preloading: bool) {
     GucRegistry::define_int_guc(c"alimentador.long_transaction_duration", c"How long transacao_longa, bloqueio_de_linhas and ocioso_em_transacao keep their transaction open.",
         c"Default 30s, at most 10min. Those operations are off by default (weight 0; the long-tx profile turns them on); one worker at a time holds one, a pause ends it. Reloadable.",
         &LONG_TRANSACTION_DURATION, 1, 600, GucContext::Sighup, GucFlags::UNIT_S);
+    GucRegistry::define_int_guc(c"alimentador.vitais_retencao", c"Days of hospital.sinais_vitais partitions kept; older ones are dropped (0 keeps them all).",
+        c"Default 0: no partition is ever dropped. N > 0: whoever creates the coming days' partitions (the stream's insert_sinal_vital, alimentador_particoes_vitais()) drops the daily partitions that ended more than N days ago. A dropped partition emits no delete events. Reloadable; a superuser may SET it in a session.",
+        &VITAIS_RETENCAO, 0, 3650, GucContext::Suset, GucFlags::default());
     reserve_prefix();
 }
 

@@ -43,10 +43,19 @@ mod tests {
 
     #[pg_test]
     fn seed_at_scale_one_gives_the_python_tools_volumes() {
-        let rows = Spi::get_one::<i64>("SELECT sum(linhas)::bigint FROM alimentador_seed()")
-            .unwrap()
-            .unwrap();
+        let rows = Spi::get_one::<i64>(
+            "SELECT sum(linhas)::bigint FROM alimentador_seed() WHERE tabela <> 'sinais_vitais'",
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(rows, 13_400);
+        // Vital signs: about every four hours over the last two days, for the admissions in progress.
+        let active = count("SELECT count(*) FROM hospital.internacoes WHERE data_saida IS NULL");
+        let readings = count("SELECT count(*) FROM hospital.sinais_vitais");
+        assert!(
+            readings >= active * 5 && readings <= active * 13,
+            "{readings} readings for {active} admissions"
+        );
         let expected = [
             ("convenios", 12),
             ("pacientes", 2000),
@@ -66,7 +75,8 @@ mod tests {
 
     #[pg_test]
     fn seeding_keeps_every_index() {
-        let indexes = "SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'hospital'";
+        // The seed creates the partitions of sinais_vitais (and their indexes): not compared.
+        let indexes = "SELECT string_agg(indexdef, ';' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'hospital' AND tablename !~ '^sinais_vitais_p'";
         let before = Spi::get_one::<String>(indexes).unwrap();
         // Scale 5 (67,000 rows) builds the secondary indexes after the load.
         Spi::run("SELECT * FROM alimentador_reset(true, 5)").unwrap();
@@ -243,7 +253,8 @@ mod tests {
         assert_eq!((semente, linhas), (Some(77), Some(count("SELECT sum(linhas)::bigint FROM alimentador_counts() WHERE tabela <> 'convenios'"))));
         assert_eq!(
             count("SELECT count(*) FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND schemaname = 'hospital'"),
-            count("SELECT count(*) FROM pg_tables WHERE schemaname = 'hospital'")
+            // publish_via_partition_root = off: the partitions are published, not their table.
+            count("SELECT count(*) FROM pg_tables WHERE schemaname = 'hospital' AND tablename <> 'sinais_vitais'")
         );
     }
 
@@ -376,7 +387,7 @@ mod tests {
     }
 
     #[pg_test(
-        error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente, insert_paciente_convenio, transacao_longa, bloqueio_de_linhas, ocioso_em_transacao"
+        error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente, insert_paciente_convenio, transacao_longa, bloqueio_de_linhas, ocioso_em_transacao, update_paciente_id, insert_sinal_vital"
     )]
     fn stream_rejects_unknown_operations() {
         seed("0.05");
@@ -424,6 +435,232 @@ mod tests {
     #[pg_test]
     fn status_lists_no_worker_when_none_is_configured() {
         assert_eq!(count("SELECT count(*) FROM alimentador_status()"), 0);
-        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 24);
+        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 27);
+    }
+
+    /// Runs one operation of `kind` through the executor, collecting keys: what it reported.
+    fn run_one(
+        kind: crate::model::OpKind,
+        rng_seed: u64,
+    ) -> (Option<crate::model::RowChanges>, crate::model::Keys) {
+        let mut executor = crate::operations::run::Executor::default();
+        executor.collect_keys(true);
+        let mut rng = datagen::rng_from_seed(rng_seed, 77);
+        let outcome =
+            Spi::connect_mut(|client| executor.run(client, &mut rng, kind, chrono::Utc::now()));
+        (outcome, executor.take_keys())
+    }
+
+    #[pg_test]
+    fn a_key_change_moves_the_patient_and_its_rows_and_counts_each_change() {
+        use crate::model::{Change, OpKind, Table};
+        seed("0.1, 21");
+        let totals = || {
+            count("SELECT (SELECT count(*) FROM hospital.pacientes) * 1000000 + (SELECT count(*) FROM hospital.consultas) * 1000
+                   + (SELECT count(*) FROM hospital.exames) + (SELECT count(*) FROM hospital.internacoes) * 7
+                   + (SELECT count(*) FROM hospital.pacientes_convenios) * 13")
+        };
+        let before = totals();
+        let mut children_seen = 0;
+        for i in 0..20 {
+            let (changes, keys) = run_one(OpKind::UpdatePacienteId, 100 + i);
+            let changes = changes.expect("a patient to re-register");
+            let (old, new) = (
+                keys.get(Table::Pacientes, Change::Delete),
+                keys.get(Table::Pacientes, Change::Insert),
+            );
+            assert_eq!((old.len(), new.len()), (1, 1), "{keys:?}");
+            assert!(new[0] > old[0]);
+            assert_eq!(changes.get(Table::Pacientes, Change::Delete), 1);
+            assert_eq!(changes.get(Table::Pacientes, Change::Insert), 1);
+            assert_eq!(changes.get(Table::Pacientes, Change::Update), 0);
+            assert_eq!(
+                count(&format!(
+                    "SELECT count(*) FROM hospital.pacientes WHERE id = {}",
+                    old[0]
+                )),
+                0
+            );
+            assert_eq!(
+                count(&format!(
+                    "SELECT count(*) FROM hospital.pacientes WHERE id = {}",
+                    new[0]
+                )),
+                1
+            );
+            for table in [
+                Table::PacientesConvenios,
+                Table::Consultas,
+                Table::Exames,
+                Table::Internacoes,
+            ] {
+                let followed = count(&format!(
+                    "SELECT count(*) FROM hospital.{} WHERE paciente_id = {}",
+                    table.name(),
+                    new[0]
+                ));
+                let left = count(&format!(
+                    "SELECT count(*) FROM hospital.{} WHERE paciente_id = {}",
+                    table.name(),
+                    old[0]
+                ));
+                assert_eq!(left, 0, "{} rows left under the old id", table.name());
+                assert_eq!(
+                    changes.get(table, Change::Update),
+                    followed as u64,
+                    "{}",
+                    table.name()
+                );
+                let mut ids: Vec<i64> = keys.get(table, Change::Update).to_vec();
+                ids.sort();
+                let expected: Vec<i64> = Spi::get_one::<Vec<i64>>(&format!(
+                    "SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM hospital.{} WHERE paciente_id = {}",
+                    table.name(),
+                    new[0]
+                ))
+                .unwrap()
+                .unwrap();
+                assert_eq!(ids, expected, "{}", table.name());
+                children_seen += followed;
+            }
+        }
+        assert!(children_seen > 20, "the patients had rows: {children_seen}");
+        assert_eq!(totals(), before, "no row appears or disappears");
+    }
+
+    #[pg_test]
+    fn a_reading_lands_in_the_partition_of_its_day_and_missing_partitions_are_created() {
+        use crate::model::{Change, OpKind, Table};
+        seed("0.1, 22");
+        let today = Spi::get_one::<String>(
+            "SELECT 'sinais_vitais_p' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD')",
+        )
+        .unwrap()
+        .unwrap();
+        let tomorrow = Spi::get_one::<String>(
+            "SELECT 'sinais_vitais_p' || to_char((now() AT TIME ZONE 'UTC') + interval '1 day', 'YYYYMMDD')",
+        )
+        .unwrap()
+        .unwrap();
+        // The seed made its readings' partitions and the next days'.
+        assert_eq!(
+            count(&format!(
+                "SELECT count(*) FROM pg_class WHERE relname = '{tomorrow}'"
+            )),
+            1
+        );
+        assert!(count("SELECT count(*) FROM hospital.sinais_vitais") > 0);
+        assert_eq!(
+            count("SELECT count(*) FROM hospital.sinais_vitais s JOIN hospital.internacoes i ON i.id = s.internacao_id
+                   WHERE s.medido_em < i.data_entrada OR s.medido_em > coalesce(i.data_saida, now())"),
+            0,
+            "readings within their admission"
+        );
+        Spi::run(&format!("DROP TABLE hospital.{tomorrow}")).unwrap();
+        let (changes, keys) = run_one(OpKind::InsertSinalVital, 5);
+        assert_eq!(
+            changes
+                .expect("a reading")
+                .get(Table::SinaisVitais, Change::Insert),
+            1
+        );
+        let id = keys.get(Table::SinaisVitais, Change::Insert)[0];
+        let partition = Spi::get_one::<String>(&format!(
+            "SELECT tableoid::regclass::text FROM hospital.sinais_vitais WHERE id = {id}"
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(partition, format!("hospital.{today}"));
+        assert_eq!(
+            count(&format!(
+                "SELECT count(*) FROM pg_class WHERE relname = '{tomorrow}' AND relreplident = 'f'"
+            )),
+            1,
+            "the next day's partition is created again, with the table's replica identity"
+        );
+        assert_eq!(count("SELECT count(*) FROM alimentador_cdc_check() WHERE verificacao = 'partitions' AND ok"), 1);
+        assert_eq!(
+            count(&format!("SELECT count(*) FROM pg_index WHERE indrelid = 'hospital.{tomorrow}'::regclass AND indisprimary")),
+            1,
+            "each partition has its primary key"
+        );
+        Spi::run(&format!("DROP TABLE hospital.{tomorrow}")).unwrap();
+        assert_eq!(count("SELECT count(*) FROM alimentador_cdc_check() WHERE verificacao = 'partitions' AND NOT ok"), 1);
+        Spi::run(&format!(
+            "ALTER TABLE hospital.{today} DROP CONSTRAINT {today}_pkey"
+        ))
+        .unwrap();
+        assert_eq!(count("SELECT count(*) FROM alimentador_cdc_check() WHERE verificacao = 'primary keys' AND NOT ok"), 1);
+    }
+
+    #[pg_test]
+    fn old_partitions_are_dropped_only_with_a_retention() {
+        seed("0.05, 23");
+        Spi::run(
+            "SELECT alimentador_particoes_vitais(now() - interval '30 days', now() - interval '30 days');
+             SELECT alimentador_particoes_vitais(now() - interval '5 days', now() - interval '5 days');
+             INSERT INTO hospital.sinais_vitais (internacao_id, medido_em, pulso, pressao_sistolica, pressao_diastolica,
+                                                 saturacao_o2, temperatura, frequencia_respiratoria)
+             SELECT min(id), now() - interval '30 days', 80, 120, 80, 97, 36.5, 16 FROM hospital.internacoes",
+        )
+        .unwrap();
+        let partitions = || {
+            count("SELECT count(*) FROM pg_inherits WHERE inhparent = 'hospital.sinais_vitais'::regclass")
+        };
+        let before = partitions();
+        assert_eq!(
+            count("SELECT count(*) FROM alimentador_particoes_vitais()"),
+            0,
+            "retention 0 keeps all"
+        );
+        assert_eq!(partitions(), before);
+        Spi::run("SET alimentador.vitais_retencao = 7").unwrap();
+        let dropped = Spi::get_one::<String>(
+            "SELECT string_agg(acao, ',') FROM alimentador_particoes_vitais()",
+        )
+        .unwrap();
+        assert_eq!(dropped.as_deref(), Some("removida"));
+        assert_eq!(partitions(), before - 1);
+        assert_eq!(
+            count("SELECT count(*) FROM hospital.sinais_vitais WHERE medido_em < now() - interval '29 days'"),
+            0
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM pg_class WHERE relname = 'sinais_vitais_p' || to_char((now() AT TIME ZONE 'UTC') - interval '5 days', 'YYYYMMDD')"),
+            1,
+            "a partition within the retention stays"
+        );
+    }
+
+    #[pg_test(
+        error = "-1 is outside the valid range for parameter \"alimentador.vitais_retencao\" (0 .. 3650)"
+    )]
+    fn a_negative_retention_is_rejected() {
+        Spi::run("SET alimentador.vitais_retencao = -1").unwrap();
+    }
+
+    #[pg_test]
+    fn publish_switches_publish_via_partition_root() {
+        seed("0.02, 24");
+        let via_root = || {
+            Spi::get_one::<bool>(
+                "SELECT pubviaroot FROM pg_publication WHERE pubname = 'alimentador_pub'",
+            )
+            .unwrap()
+            .unwrap()
+        };
+        assert!(!via_root());
+        Spi::run("SELECT count(*) FROM alimentador_publish(via_raiz => true)").unwrap();
+        assert!(via_root());
+        let detail = Spi::get_one::<String>(
+            "SELECT detalhe FROM alimentador_cdc_check() WHERE verificacao = 'publish_via_partition_root'",
+        )
+        .unwrap()
+        .unwrap();
+        assert!(detail.starts_with("on:"), "{detail}");
+        Spi::run("SELECT count(*) FROM alimentador_publish()").unwrap();
+        assert!(via_root(), "NULL keeps the setting");
+        assert_eq!(count("SELECT count(*) FROM alimentador_publish(via_raiz => false) WHERE tabela = 'sinais_vitais'"), 1);
+        assert!(!via_root());
     }
 }

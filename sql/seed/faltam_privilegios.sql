@@ -6,7 +6,8 @@ SELECT array_agg(falta ORDER BY falta) FROM (
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     CROSS JOIN (VALUES ('SELECT', false), ('INSERT', false), ('TRUNCATE', true)) AS p(privilegio, so_reset)
-    WHERE n.nspname = 'hospital' AND c.relkind = 'r' AND c.relname <> 'pulso'
+    -- A partitioned table's rights are checked on it, not on its partitions (TRUNCATE too).
+    WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> 'pulso'
       AND (NOT p.so_reset OR $1)
       AND (p.privilegio <> 'TRUNCATE' OR c.relname <> 'convenios')
       AND NOT pg_catalog.has_table_privilege(c.oid, p.privilegio)
@@ -38,8 +39,17 @@ SELECT array_agg(falta ORDER BY falta) FROM (
     UNION ALL
     SELECT format('ownership of table hospital.%I (to add it to publication alimentador_pub)', c.relname)
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'hospital' AND c.relkind = 'r'
+    WHERE n.nspname = 'hospital' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
       AND NOT pg_catalog.pg_has_role(c.relowner, 'USAGE')
-      AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_tables t
-                      WHERE t.pubname = 'alimentador_pub' AND t.schemaname = 'hospital' AND t.tablename = c.relname)
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication pb ON pb.oid = pr.prpubid
+                      WHERE pb.pubname = 'alimentador_pub' AND pr.prrelid = c.oid)
+    UNION ALL
+    -- The seed creates the partitions of sinais_vitais (alimentador_particoes_vitais()): CREATE TABLE
+    -- … PARTITION OF needs the ownership of the partitioned table and CREATE on its schema.
+    SELECT 'ownership of table hospital.sinais_vitais (to create its partitions)'
+    FROM pg_catalog.pg_class c
+    WHERE c.oid = 'hospital.sinais_vitais'::pg_catalog.regclass AND NOT pg_catalog.pg_has_role(c.relowner, 'USAGE')
+    UNION ALL
+    SELECT 'CREATE on schema hospital (to create the partitions of sinais_vitais)'
+    WHERE NOT pg_catalog.has_schema_privilege('hospital', 'CREATE')
 ) f

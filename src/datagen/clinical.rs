@@ -180,6 +180,63 @@ pub fn room(rng: &mut Rng) -> String {
 }
 
 // ---------------------------------------------------------------------------
+// Vital signs
+// ---------------------------------------------------------------------------
+
+/// One nursing-chart reading (hospital.sinais_vitais): beats per minute, mmHg, SpO2 in percent,
+/// temperature in tenths of a degree Celsius (36.8 °C is 368), breaths per minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VitalSigns {
+    pub pulso: i16,
+    pub pressao_sistolica: i16,
+    pub pressao_diastolica: i16,
+    pub saturacao_o2: i16,
+    pub temperatura_decimos: i16,
+    pub frequencia_respiratoria: i16,
+}
+
+/// A reading of an admitted patient: mostly within adult reference ranges, with the deviations a
+/// ward sees (fever with a faster pulse and breathing, hypertension, low saturation); always inside
+/// the table's CHECKs (diastolic below systolic).
+pub fn vital_signs(rng: &mut Rng) -> VitalSigns {
+    let febre = chance(rng, 0.12);
+    let hipertenso = chance(rng, 0.25);
+    let hipoxemia = chance(rng, 0.08);
+    let temperatura_decimos = if febre {
+        rng.random_range(378..=400)
+    } else {
+        rng.random_range(358..=374)
+    };
+    let pulso = rng.random_range(58..=98) + if febre { rng.random_range(8..=25) } else { 0 };
+    let pressao_sistolica = if hipertenso {
+        rng.random_range(140..=185)
+    } else {
+        rng.random_range(95..=135)
+    };
+    // A pulse pressure of 30 to 60 mmHg.
+    let pressao_diastolica = pressao_sistolica - rng.random_range(30..=60);
+    let saturacao_o2 = if hipoxemia {
+        rng.random_range(85..=93)
+    } else {
+        rng.random_range(94..=99)
+    };
+    let frequencia_respiratoria = rng.random_range(12..=20)
+        + if febre || hipoxemia {
+            rng.random_range(2..=8)
+        } else {
+            0
+        };
+    VitalSigns {
+        pulso,
+        pressao_sistolica,
+        pressao_diastolica,
+        saturacao_o2,
+        temperatura_decimos,
+        frequencia_respiratoria,
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Exam catalogue
 // ---------------------------------------------------------------------------
 
@@ -1578,6 +1635,27 @@ mod tests {
     use super::super::rng_from_seed;
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn vital_signs_stay_within_the_checks_and_are_mostly_normal() {
+        let mut rng = rng_from_seed(7, 1);
+        let mut fever = 0;
+        for _ in 0..20_000 {
+            let v = vital_signs(&mut rng);
+            assert!((20..=250).contains(&v.pulso), "{v:?}");
+            assert!((50..=260).contains(&v.pressao_sistolica), "{v:?}");
+            assert!((20..=160).contains(&v.pressao_diastolica), "{v:?}");
+            assert!(v.pressao_diastolica < v.pressao_sistolica, "{v:?}");
+            assert!((50..=100).contains(&v.saturacao_o2), "{v:?}");
+            assert!((300..=430).contains(&v.temperatura_decimos), "{v:?}");
+            assert!((4..=60).contains(&v.frequencia_respiratoria), "{v:?}");
+            fever += usize::from(v.temperatura_decimos >= 378);
+        }
+        assert!(
+            (1_500..3_500).contains(&fever),
+            "about 12% with fever: {fever}"
+        );
+    }
 
     #[test]
     fn vocabulary_sizes() {

@@ -29,6 +29,10 @@ const PROFILES: &[(&str, &str)] = &[
         "long-tx",
         "transacao_longa=1,bloqueio_de_linhas=1,ocioso_em_transacao=1",
     ),
+    // Primary-key changes on top of the usual mix: Debezium turns each into a delete and a create.
+    ("chaves", "update_paciente_id=5"),
+    // The partitioned, append-heavy series on top of the usual mix (admissions keep coming).
+    ("sinais-vitais", "insert_sinal_vital=100"),
 ];
 
 /// Why a weight list was rejected. Echoed input is shortened, so a 10 kB string is not repeated

@@ -71,8 +71,18 @@ const DELETE_VINCULO: &str =
 const REAJUSTE_CONSULTAS: &str = include_str!("../../sql/stream/reajuste_consultas.sql");
 const INSERT_PACIENTE_CONVENIO: &str =
     include_str!("../../sql/stream/insert_paciente_convenio.sql");
+/// Locks a patient's admissions before their readings are deleted: a reading inserted meanwhile
+/// (its foreign key takes FOR KEY SHARE on the admission) would otherwise be removed by the hidden
+/// ON DELETE CASCADE of the admission, and go uncounted.
+const LOCK_INTERNACOES_DO_PACIENTE: &str =
+    "SELECT id FROM hospital.internacoes WHERE paciente_id = $1 ORDER BY id FOR UPDATE";
 /// A patient's rows, children first, so every row deleted is counted (no hidden cascade).
-const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
+const DELETE_PACIENTE_ROWS: [(Table, &str); 6] = [
+    (
+        Table::SinaisVitais,
+        "DELETE FROM hospital.sinais_vitais WHERE internacao_id IN \
+         (SELECT id FROM hospital.internacoes WHERE paciente_id = $1) RETURNING id",
+    ),
     (
         Table::PacientesConvenios,
         "DELETE FROM hospital.pacientes_convenios WHERE paciente_id = $1 RETURNING id",
@@ -95,6 +105,37 @@ const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
     ),
 ];
 
+/// The rows of a patient that follow a change of its id (ON UPDATE CASCADE), locked before the change
+/// so that the cascade updates exactly the rows counted: none can be deleted meanwhile, and none can
+/// be added (the patient is locked FOR UPDATE, which blocks the foreign-key checks of inserts).
+const LOCK_PACIENTE_CHILDREN: [(Table, &str); 4] = [
+    (
+        Table::PacientesConvenios,
+        "SELECT id FROM hospital.pacientes_convenios WHERE paciente_id = $1 ORDER BY id FOR UPDATE",
+    ),
+    (
+        Table::Consultas,
+        "SELECT id FROM hospital.consultas WHERE paciente_id = $1 ORDER BY id FOR UPDATE",
+    ),
+    (
+        Table::Exames,
+        "SELECT id FROM hospital.exames WHERE paciente_id = $1 ORDER BY id FOR UPDATE",
+    ),
+    (
+        Table::Internacoes,
+        "SELECT id FROM hospital.internacoes WHERE paciente_id = $1 ORDER BY id FOR UPDATE",
+    ),
+];
+const UPDATE_PACIENTE_ID: &str = include_str!("../../sql/stream/update_paciente_id.sql");
+const PICK_INTERNACAO_PARA_SINAIS: &str =
+    include_str!("../../sql/stream/pick_internacao_para_sinais.sql");
+const INSERT_SINAL_VITAL: &str = include_str!("../../sql/stream/insert_sinal_vital.sql");
+const EXTENSION_SCHEMA: &str = include_str!("../../sql/seed/esquema_da_extensao.sql");
+/// How often a stream that writes readings makes sure the partitions of the coming days exist (and,
+/// with `alimentador.vitais_retencao`, drops the old ones): partitions are created two days ahead,
+/// so this only matters when someone dropped one, or at midnight UTC after a long pause.
+pub const PARTITION_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Runs operations, keeping each statement's plan.
 #[derive(Default)]
 pub struct Executor {
@@ -105,6 +146,8 @@ pub struct Executor {
     keys: Keys,
     /// Where picks start in the id range (alimentador.skew).
     skew: Skew,
+    /// When the partitions of sinais_vitais were last made sure of.
+    partitions_checked: Option<std::time::Instant>,
 }
 
 /// What one operation did: `None` when no eligible row existed (skipped).
@@ -280,6 +323,8 @@ impl Executor {
                 claim.wait();
                 Some(changes)
             }
+            OpKind::UpdatePacienteId => self.update_paciente_id(client, rng),
+            OpKind::InsertSinalVital => self.insert_sinal_vital(client, rng, now),
         }
     }
 
@@ -607,6 +652,8 @@ impl Executor {
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
         let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
         let mut changes = RowChanges::default();
+        self.plans
+            .affected(client, LOCK_INTERNACOES_DO_PACIENTE, &[id.into()]);
         for (table, sql) in DELETE_PACIENTE_ROWS {
             let rows = self.affected(client, sql, &[id.into()]);
             changes.add(table, Change::Delete, rows as u64);
@@ -614,6 +661,89 @@ impl Executor {
         }
         Some(changes)
     }
+
+    /// A primary-key change: the patient (locked, skipping patients others hold) gets a new id from
+    /// the sequence and its rows follow by ON UPDATE CASCADE. Counted as Debezium reports it: the
+    /// patient as a delete of the old key plus an insert of the new one, each of its rows an update.
+    fn update_paciente_id(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
+        let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
+        let mut changes = RowChanges::default();
+        for (table, sql) in LOCK_PACIENTE_CHILDREN {
+            let rows = self.affected(client, sql, &[id.into()]);
+            changes.add(table, Change::Update, rows as u64);
+            self.keep_keys(table, Change::Update);
+        }
+        let new_ids = self.plans.ids(client, UPDATE_PACIENTE_ID, &[id.into()]);
+        let [new_id] = new_ids[..] else {
+            panic!(
+                "re-registering patient {id}: {} rows changed instead of 1",
+                new_ids.len()
+            )
+        };
+        changes.add(Table::Pacientes, Change::Delete, 1);
+        changes.add(Table::Pacientes, Change::Insert, 1);
+        if self.collect_keys {
+            self.keys
+                .add(Table::Pacientes, Change::Delete, &mut vec![id]);
+            self.keys
+                .add(Table::Pacientes, Change::Insert, &mut vec![new_id]);
+        }
+        Some(changes)
+    }
+
+    /// A reading for a random active admission, measured now; first makes sure the partitions of
+    /// the coming days exist (at most every PARTITION_CHECK_INTERVAL).
+    fn insert_sinal_vital(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        if self
+            .partitions_checked
+            .is_none_or(|at| at.elapsed() >= PARTITION_CHECK_INTERVAL)
+        {
+            maintain_partitions(client);
+            self.partitions_checked = Some(std::time::Instant::now());
+        }
+        let internacao: i64 = self
+            .pick_wrapping::<FirstId>(client, rng, PICK_INTERNACAO_PARA_SINAIS)?
+            .0;
+        let v = datagen::vital_signs(rng);
+        let args: [DatumWithOid; 8] = [
+            internacao.into(),
+            pgtypes::timestamptz(now).into(),
+            v.pulso.into(),
+            v.pressao_sistolica.into(),
+            v.pressao_diastolica.into(),
+            v.saturacao_o2.into(),
+            v.temperatura_decimos.into(),
+            v.frequencia_respiratoria.into(),
+        ];
+        self.change(
+            client,
+            INSERT_SINAL_VITAL,
+            &args,
+            Table::SinaisVitais,
+            Change::Insert,
+        )
+    }
+}
+
+/// Creates the partitions of sinais_vitais up to two days ahead when missing, and drops the ones past
+/// `alimentador.vitais_retencao` when it is set (alimentador_particoes_vitais() in sql/vitais.sql).
+/// The extension's schema is looked up each time: it is where the function lives, and a DROP and
+/// CREATE EXTENSION mid-stream may move it.
+fn maintain_partitions(client: &mut SpiClient) {
+    let schema: String = client
+        .select(EXTENSION_SCHEMA, None, &[])
+        .and_then(|t| t.first().get_one::<String>())
+        .unwrap_or_else(|e| panic!("finding the extension's schema: {e}"))
+        .unwrap_or_else(|| panic!("the extension alimentador is not installed"));
+    let sql = format!("SELECT count(*) FROM {schema}.alimentador_particoes_vitais()");
+    client
+        .update(sql.as_str(), None, &[])
+        .unwrap_or_else(|e| panic!("creating the partitions of hospital.sinais_vitais: {e}"));
 }
 
 /// Reads only the first column (an id) of a picking query that returns more.

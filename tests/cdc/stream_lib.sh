@@ -3,7 +3,7 @@
 # and tests/verify/run.sh (after tests/lib/cluster.sh, with PY set to the venv's python).
 #
 # stream_capture WORK [capture.py option...]: starts a cluster with 2 workers paused (deletes and the
-# edge operations, no large transaction, unlimited rate or STREAM_RATE operations per second,
+# edge operations, key changes, vital signs (partitions), no large transaction, unlimited rate or STREAM_RATE operations per second,
 # heartbeats each second), seeds it, starts
 # capture.py (--raw-out WORK/raw.jsonl: the values as Debezium serialized them), resumes the stream,
 # takes checkpoints with alimentador_checkpoint() while it runs, stops the connector and starts it
@@ -11,7 +11,7 @@
 # connector delivered everything, and stops it. Leaves the cluster running (PGDIR/PGPORT, database
 # hospital) for further checks; tests/lib/cluster.sh removes it at exit.
 STREAM_DB=hospital
-STREAM_WEIGHTS='cdc-edge,delete_consulta=3,delete_paciente_convenio=2,delete_exame=2,insert_paciente_convenio=2'
+STREAM_WEIGHTS='cdc-edge,delete_consulta=3,delete_paciente_convenio=2,delete_exame=2,insert_paciente_convenio=2,update_paciente_id=1,insert_sinal_vital=10'
 
 stream_capture() {
   local work="$1"; shift

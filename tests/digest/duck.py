@@ -41,7 +41,8 @@ def export_parquet(con, db, table, parquet, where=""):
     spec = {n: (fmt.replace("numeric", "DECIMAL") if typ == "numeric" else TYPES[typ]) for n, typ, fmt in cols}
     csv = parquet[: -len(".parquet")] + ".csv"
     # CSV: NULL is an empty field, the empty string a quoted "" (allow_quoted_nulls = false keeps it).
-    psql(db, "-c", f"\\copy hospital.{table} TO '{csv}' WITH (FORMAT csv)")
+    # A query, not the table: COPY refuses a partitioned table (hospital.sinais_vitais) by name.
+    psql(db, "-c", f"\\copy (SELECT * FROM hospital.{table}) TO '{csv}' WITH (FORMAT csv)")
     con.execute(f"""COPY (WITH r AS (SELECT * FROM read_csv(?, columns = {spec!r}, header = false,
                                auto_detect = false, quote = '"', escape = '"', allow_quoted_nulls = false))
                           SELECT * FROM r {"WHERE " + where if where else ""})

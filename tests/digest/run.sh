@@ -50,7 +50,7 @@ check "the long report is TOASTed" eq "$(q -d $DB "SELECT octet_length(laudo) > 
    WHERE c.oid = 'hospital.exames'::regclass AND x.s > 0) FROM hospital.exames WHERE id = (SELECT max(id) FROM hospital.exames)")" t
 tables=$(q -d $DB "SELECT string_agg(tabela, ' ') FROM alimentador_digest()")
 check "alimentador_digest() covers every hospital table" eq "$tables" \
-  "convenios pacientes medicos pacientes_convenios consultas exames internacoes pulso"
+  "convenios pacientes medicos pacientes_convenios consultas exames internacoes sinais_vitais pulso"
 source_digests=$(q -d $DB "SELECT string_agg(format('%s %s %s', tabela, linhas, digest), E'\n') FROM alimentador_digest()")
 # differs A B: A is a digest ("[rows ]16 hex digits") and B is another.
 differs() { [[ $1 =~ ^([0-9]+\ )?[0-9a-f]{16}$ ]] || { echo "    [$1] is no digest" >&2; return 1; }; [ "$1" != "$2" ]; }

@@ -153,7 +153,8 @@ grew() { local before="$1" db="$2"; for _ in $(seq 1 100); do [ "$(changes "$db"
 
 echo "== first start with the image's environment: ${IMAGE_ENV[*]}"
 first_start defaults alimentador "${IMAGE_ENV[@]}" >/dev/null
-check "seeded at scale 1" eq "$(counts alimentador)" \
+# The vital signs depend on which admissions are in progress (a random semente): only some are expected.
+check "seeded at scale 1" eq "$(counts alimentador | sed 's/ sinais_vitais=[1-9][0-9]*$//')" \
   "consultas=4000 exames=3500 internacoes=1200 medicos=200 pacientes=2000 pacientes_convenios=2500"
 check "not healthy while the temporary server runs (socket only)" unhealthy alimentador
 restart_like_entrypoint

@@ -36,7 +36,7 @@ stream_at_level() {
 }
 
 new_cluster ledger "shared_preload_libraries = 'alimentador'" "alimentador.database = '$DB'" \
-  "alimentador.workers = 2" "alimentador.rate = 200" "alimentador.weights = 'cdc-edge,deletes'" \
+  "alimentador.workers = 2" "alimentador.rate = 200" "alimentador.weights = 'cdc-edge,update_paciente_id=2,insert_sinal_vital=5'" \
   "alimentador.enabled = off" "alimentador.heartbeat_interval = 1" "alimentador.marker_interval = 1" \
   "wal_level = logical" "max_replication_slots = 4"
 q "CREATE DATABASE $DB"

@@ -14,6 +14,8 @@ from collections import defaultdict
 
 CHANGE = re.compile(r"^table hospital\.(\w+): (INSERT|UPDATE|DELETE):")
 KEY = re.compile(r"\bid\[bigint\]:(\d+)")
+# A partition of hospital.sinais_vitais (one per day): its changes are the table's.
+PARTITION = re.compile(r"^sinais_vitais_p\d{8}$")
 MESSAGE = re.compile(r"^message: transactional: 1 prefix: ([^,]+), sz: \d+ content:(.*)$")
 
 
@@ -30,7 +32,18 @@ def transactions(lines):
         elif current is not None:
             m = CHANGE.match(line)
             if m:
-                change = (m.group(1), m.group(2).lower())
+                table = "sinais_vitais" if PARTITION.match(m.group(1)) else m.group(1)
+                change = (table, m.group(2).lower())
+                old, _, new = line.partition(" new-tuple: ")
+                old_key, new_key = KEY.search(old.split(" old-key: ", 1)[-1]), KEY.search(new)
+                if change[1] == "update" and " old-key: " in old and old_key and new_key \
+                        and old_key.group(1) != new_key.group(1):
+                    # A primary-key change: a delete of the old key and an insert of the new one,
+                    # as Debezium reports it and as the ledger counts it (update_paciente_id).
+                    for c, k in (("delete", old_key), ("insert", new_key)):
+                        current["rows"][(table, c)] += 1
+                        current["keys"][(table, c)].append(int(k.group(1)))
+                    continue
                 current["rows"][change] += 1
                 key = KEY.search(line)
                 if key:

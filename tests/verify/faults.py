@@ -43,8 +43,16 @@ def main() -> int:
         if is_change(p) or is_ledger(p):
             by_tx[p["source"]["txId"]].append(i)
     # Transactions delivered once, in the middle of the capture (well before the last checkpoint).
+    # One that the connector restart re-delivered in part is left out: faulting it again would make
+    # uneven repeats, which the verifier rightly calls duplicated events rather than a re-delivery.
+    def identity(p):
+        src = p.get("source") or {}
+        return json.dumps([p.get("op"), src.get("table"), src.get("lsn"), p.get("before"), p.get("after"),
+                           (p.get("message") or {}).get("content")], sort_keys=True)
+
+    once = {t for t, idx in by_tx.items() if len({identity(pays[i]) for i in idx}) == len(idx)}
     middle = sorted(by_tx, key=lambda t: by_tx[t][0])
-    middle = middle[len(middle) // 4: len(middle) // 2]
+    middle = [t for t in middle[len(middle) // 4: len(middle) // 2] if t in once]
     out = list(lines)
     what = None
 

@@ -2,7 +2,10 @@
 SELECT * FROM alimentador_seed(semente => 42);
 SELECT * FROM alimentador_counts();
 -- The seed made the publication, and records itself in alimentador_semeadura.
-SELECT tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' ORDER BY 1;
+SELECT tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND tablename !~ '^sinais_vitais_p' ORDER BY 1;
+-- publish_via_partition_root is off: sinais_vitais is published through its daily partitions.
+SELECT count(*) >= 4 AS particoes_publicadas FROM pg_publication_tables
+WHERE pubname = 'alimentador_pub' AND tablename ~ '^sinais_vitais_p[0-9]{8}$';
 SELECT escala, semente, linhas, anexada, semeado_em IS NOT NULL AS semeado FROM alimentador_semeadura;
 -- A second seed needs reset or append.
 SELECT * FROM alimentador_seed();

@@ -1,5 +1,5 @@
 -- CDC-ready out of the box: publication, REPLICA IDENTITY FULL, and a check that explains problems.
-SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' ORDER BY 2;
+SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND tablename !~ '^sinais_vitais_p' ORDER BY 2;
 SELECT * FROM alimentador_cdc_check();
 -- Switching replica identity, and back.
 SELECT * FROM alimentador_replica_identity('default');
@@ -31,3 +31,9 @@ SELECT slot_name, ativo, estado, ok, dica IS NOT NULL AS tem_dica FROM alimentad
 SELECT count(*) AS outros FROM alimentador_relay_check('outro');
 SELECT ok FROM alimentador_relay_check('assinante', atraso_maximo => NULL);
 SELECT pg_drop_replication_slot('assinante');
+-- publish_via_partition_root: on publishes the partitions' changes as sinais_vitais itself.
+SELECT count(*) FROM alimentador_publish(via_raiz => true);
+SELECT tablename FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND tablename LIKE 'sinais%';
+SELECT detalhe FROM alimentador_cdc_check() WHERE verificacao = 'publish_via_partition_root';
+SELECT count(*) FROM alimentador_publish(via_raiz => false);
+SELECT pubviaroot FROM pg_publication WHERE pubname = 'alimentador_pub';
