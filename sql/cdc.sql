@@ -51,7 +51,7 @@ DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['convenios', 'pacientes', 'medicos', 'pacientes_convenios', 'consultas', 'exames', 'internacoes', 'pulso'] LOOP
+    FOREACH t IN ARRAY ARRAY['convenios', 'pacientes', 'medicos', 'pacientes_convenios', 'consultas', 'exames', 'internacoes', 'pulso', 'debezium_sinalizacao'] LOOP
         EXECUTE format('ALTER TABLE hospital.%I REPLICA IDENTITY FULL', t);
     END LOOP;
 END

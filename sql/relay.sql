@@ -41,22 +41,23 @@ colunas AS (
     LEFT JOIN pg_attrdef d ON d.adrelid = t.oid AND d.adnum = a.attnum
     GROUP BY t.oid
 ),
--- Primary keys, unique and CHECK constraints declared on the table itself (a partition inherits
--- its parent's).
+-- Primary keys, unique and CHECK constraints declared on the table itself, partitions included
+-- (a partition may have a key of its own; what it inherits from its parent is not local).
 restricoes AS (
     SELECT t.oid,
            string_agg(format('    CONSTRAINT %I %s', k.conname, pg_get_constraintdef(k.oid)),
                       E',\n' ORDER BY CASE k.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 ELSE 2 END, k.conname) AS lista
     FROM tabelas t JOIN pg_constraint k ON k.conrelid = t.oid
-    WHERE k.contype IN ('p', 'u', 'c') AND k.conislocal AND NOT t.relispartition
+    WHERE k.contype IN ('p', 'u', 'c') AND k.conislocal
     GROUP BY t.oid
 ),
 criacao AS (
     SELECT t.relispartition, t.relname,
            CASE WHEN t.relispartition THEN
-                    format(E'CREATE TABLE %s PARTITION OF %s\n    %s;', t.nome,
+                    format(E'CREATE TABLE %s PARTITION OF %s%s\n    %s;', t.nome,
                            (SELECT format('hospital.%I', p.relname) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent
                             WHERE i.inhrelid = t.oid),
+                           coalesce(E' (\n' || r.lista || E'\n)', ''),
                            pg_get_expr((SELECT c.relpartbound FROM pg_class c WHERE c.oid = t.oid), t.oid))
                 ELSE format(E'CREATE TABLE %s (\n%s%s\n)%s;', t.nome, c.lista,
                             coalesce(E',\n' || r.lista, ''),
