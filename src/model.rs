@@ -14,10 +14,12 @@ pub enum Table {
     Consultas,
     Exames,
     Internacoes,
+    /// Created mid-stream by the `ddl_prescricoes` operation; absent until then.
+    Prescricoes,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Convenios,
         Table::Pacientes,
         Table::Medicos,
@@ -25,6 +27,7 @@ impl Table {
         Table::Consultas,
         Table::Exames,
         Table::Internacoes,
+        Table::Prescricoes,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -37,6 +40,7 @@ impl Table {
             Table::Consultas => "consultas",
             Table::Exames => "exames",
             Table::Internacoes => "internacoes",
+            Table::Prescricoes => "prescricoes",
         }
     }
 }
@@ -128,6 +132,16 @@ op_kinds! {
     TransacaoGrande => "transacao_grande", 0, "one transaction re-prices 20,000 appointments (above logical_decoding_work_mem)";
     DeletePaciente => "delete_paciente", 0, "a patient is deleted together with all of their rows";
     InsertPacienteConvenio => "insert_paciente_convenio", 0, "a patient registers a health-plan card (about a quarter already expired, as at a real reception desk)";
+    DdlNomeSocial => "ddl_nome_social", 0, "schema change: pacientes gets the nullable column nome_social (once per schema generation)";
+    DdlTeleconsulta => "ddl_teleconsulta", 0, "schema change: consultas gets teleconsulta boolean NOT NULL DEFAULT false (fast default, no rewrite)";
+    DdlEmail254 => "ddl_email_254", 0, "schema change: pacientes.email widened from varchar(200) to varchar(254)";
+    DdlValor12x2 => "ddl_valor_12_2", 0, "schema change: consultas.valor from numeric(10,2) to numeric(12,2)";
+    DdlCheckQuarto => "ddl_check_quarto", 0, "schema change: internacoes gets CHECK (btrim(quarto) <> '')";
+    DdlStatusConfirmada => "ddl_status_confirmada", 0, "schema change: the CHECK list of consultas.status gets the value confirmada";
+    DdlPrescricoes => "ddl_prescricoes", 0, "schema change: the new table prescricoes joins the publication mid-stream";
+    InsertPrescricao => "insert_prescricao", 0, "a prescription is written at an attended appointment (a skip until prescricoes exists)";
+    DdlRenameTelefoneMedico => "ddl_rename_telefone_medico", 0, "breaking schema change: medicos.telefone renamed to telefone_consultorio";
+    DdlDropEmailMedico => "ddl_drop_email_medico", 0, "breaking schema change: medicos.email dropped";
 }
 
 impl OpKind {

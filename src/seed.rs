@@ -264,6 +264,19 @@ fn skip_fk_rechecks() -> Result<Option<String>, SeedError> {
     Ok(previous)
 }
 
+/// Whether a hospital table exists (prescricoes only after the ddl_prescricoes operation).
+fn exists(table: Table) -> Result<bool, SeedError> {
+    Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.to_regclass(pg_catalog.format('hospital.%I', $1)) IS NOT NULL",
+        &[table.name().into()],
+    )
+    .map_err(query_failed("looking for a table"))?
+    .ok_or(SeedError::Query {
+        what: "looking for a table",
+        reason: format!("to_regclass of {} returned NULL", table.name()),
+    })
+}
+
 /// Empties every table (identities restarted, the twelve lookup convenios kept) and optionally reseeds.
 pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted, SeedError> {
     if reseed {
@@ -276,6 +289,9 @@ pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted
     }
     serialize()?;
     record(&schema, None)?;
+    // The original schema first: prescricoes references consultas, which is about to be emptied.
+    Spi::run(&format!("SELECT {schema}.alimentador_esquema_restaurar()"))
+        .map_err(query_failed("restoring the original schema"))?;
     Spi::run(EMPTY_HOSPITAL).map_err(query_failed("emptying the hospital"))?;
     if reseed {
         seed(scale, rng_seed, false)
@@ -284,11 +300,17 @@ pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted
     }
 }
 
-/// Exact row counts per table.
+/// Exact row counts per table (a table the `ddl` profile has not created yet is left out).
 pub fn counts() -> Result<Vec<(String, i64)>, SeedError> {
     Table::ALL
         .iter()
+        .filter_map(|t| match exists(*t) {
+            Ok(true) => Some(Ok(*t)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        })
         .map(|t| {
+            let t = t?;
             let n = Spi::get_one::<i64>(&format!("SELECT count(*) FROM hospital.{}", t.name()))
                 .map_err(query_failed("counting rows"))?
                 .ok_or(SeedError::Query {

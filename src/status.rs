@@ -87,7 +87,7 @@ impl WorkerSlot {
         committed: Tally {
             done: [0; OpKind::COUNT],
             skipped: [0; OpKind::COUNT],
-            rows: RowChanges([[0; 3]; 7]),
+            rows: RowChanges([[0; Change::COUNT]; Table::COUNT]),
         },
         transactions: 0,
         failed: 0,

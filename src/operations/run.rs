@@ -63,6 +63,16 @@ const DELETE_VINCULO: &str =
 const REAJUSTE_CONSULTAS: &str = include_str!("../../sql/stream/reajuste_consultas.sql");
 const INSERT_PACIENTE_CONVENIO: &str =
     include_str!("../../sql/stream/insert_paciente_convenio.sql");
+/// One schema change of the `ddl` profiles (sql/ddl.sql): true when applied, false when it is
+/// already applied or another session is applying one (a skip).
+const DDL: &str = "SELECT hospital.alimentador_ddl($1)";
+/// Whether ddl_prescricoes has created the table (no plan may name it before).
+const PRESCRICOES_EXISTS: &str =
+    "SELECT pg_catalog.to_regclass('hospital.prescricoes') IS NOT NULL";
+const INSERT_PRESCRICAO: &str = include_str!("../../sql/stream/insert_prescricao.sql");
+/// Prescriptions of a patient's appointments, deleted first by delete_paciente when the table exists
+/// (their ON DELETE CASCADE would delete them uncounted).
+const DELETE_PRESCRICOES_DO_PACIENTE: &str = "DELETE FROM hospital.prescricoes WHERE consulta_id IN (SELECT id FROM hospital.consultas WHERE paciente_id = $1) RETURNING id";
 /// A patient's rows, children first, so every row deleted is counted (no hidden cascade).
 const DELETE_PACIENTE_ROWS: [(Table, &str); 5] = [
     (
@@ -256,6 +266,16 @@ impl Executor {
             }
             OpKind::DeletePaciente => self.delete_paciente(client, rng),
             OpKind::InsertPacienteConvenio => self.insert_paciente_convenio(client, rng, now),
+            OpKind::InsertPrescricao => self.insert_prescricao(client, rng),
+            OpKind::DdlNomeSocial
+            | OpKind::DdlTeleconsulta
+            | OpKind::DdlEmail254
+            | OpKind::DdlValor12x2
+            | OpKind::DdlCheckQuarto
+            | OpKind::DdlStatusConfirmada
+            | OpKind::DdlPrescricoes
+            | OpKind::DdlRenameTelefoneMedico
+            | OpKind::DdlDropEmailMedico => self.ddl(client, kind),
         }
     }
 
@@ -524,9 +544,45 @@ impl Executor {
         )
     }
 
+    /// A schema change: done (no rows changed) when applied, a skip otherwise.
+    fn ddl(&mut self, client: &mut SpiClient, kind: OpKind) -> Outcome {
+        let (applied,): (bool,) = self.pick(client, DDL, &[kind.name().into()])?;
+        applied.then(RowChanges::default)
+    }
+
+    fn prescricoes_exists(&mut self, client: &mut SpiClient) -> bool {
+        self.pick::<(bool,)>(client, PRESCRICOES_EXISTS, &[])
+            .is_some_and(|(exists,)| exists)
+    }
+
+    fn insert_prescricao(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
+        if !self.prescricoes_exists(client) {
+            return None;
+        }
+        let p = datagen::prescription(rng);
+        let args: [DatumWithOid; 4] = [
+            p.medicamento.into(),
+            p.posologia.into(),
+            p.dias.into(),
+            rng.random::<f64>().into(),
+        ];
+        self.change(
+            client,
+            INSERT_PRESCRICAO,
+            &args,
+            Table::Prescricoes,
+            Change::Insert,
+        )
+    }
+
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
         let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
         let mut changes = RowChanges::default();
+        if self.prescricoes_exists(client) {
+            let rows = self.affected(client, DELETE_PRESCRICOES_DO_PACIENTE, &[id.into()]);
+            changes.add(Table::Prescricoes, Change::Delete, rows as u64);
+            self.keep_keys(Table::Prescricoes, Change::Delete);
+        }
         for (table, sql) in DELETE_PACIENTE_ROWS {
             let rows = self.affected(client, sql, &[id.into()]);
             changes.add(table, Change::Delete, rows as u64);
