@@ -560,19 +560,21 @@ impl Executor {
             return None;
         }
         let p = datagen::prescription(rng);
-        let args: [DatumWithOid; 4] = [
-            p.medicamento.into(),
-            p.posologia.into(),
-            p.dias.into(),
-            rng.random::<f64>().into(),
-        ];
-        self.change(
-            client,
-            INSERT_PRESCRICAO,
-            &args,
-            Table::Prescricoes,
-            Change::Insert,
-        )
+        // From a random point, and once more from the start: the newest appointments are the
+        // future ones, so a point near the end often has no attended appointment after it.
+        for start in [rng.random::<f64>(), 0.0] {
+            let args: [DatumWithOid; 4] = [
+                p.medicamento.into(),
+                p.posologia.into(),
+                p.dias.into(),
+                start.into(),
+            ];
+            let rows = self.affected(client, INSERT_PRESCRICAO, &args);
+            if rows > 0 {
+                return self.one(Table::Prescricoes, Change::Insert, rows);
+            }
+        }
+        None
     }
 
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
