@@ -483,10 +483,14 @@ mod tests {
                     count("SELECT count(*) FROM alimentador_schema_history()"),
                     i as i64 + 1
                 );
-                assert!(truth(&format!(
-                    "SELECT lsn IS NOT NULL AND lsn <= pg_current_wal_insert_lsn() AND comando LIKE 'ALTER TABLE%' OR comando LIKE 'CREATE TABLE%' \
+                assert!(
+                    truth(
+                        "SELECT lsn IS NOT NULL AND lsn <= pg_current_wal_insert_lsn() \
+                     AND (comando LIKE 'ALTER TABLE%' OR comando LIKE 'CREATE TABLE%') \
                      FROM alimentador_schema_history() ORDER BY seq DESC LIMIT 1"
-                )), "{kind} is recorded with its statement and LSN");
+                    ),
+                    "{kind} is recorded with its statement and LSN"
+                );
                 assert_eq!(run_once(kind), (0, 1, 0), "{kind} again is a skip");
                 assert_eq!(
                     count("SELECT count(*) FROM alimentador_schema_history()"),

@@ -66,6 +66,8 @@ const INSERT_PACIENTE_CONVENIO: &str =
 /// One schema change of the `ddl` profiles (sql/ddl.sql): true when applied, false when it is
 /// already applied or another session is applying one (a skip).
 const DDL: &str = "SELECT hospital.alimentador_ddl($1)";
+/// The first doctor's record, touched after a breaking change of medicos (updated_at by the trigger).
+const TOUCH_MEDICO: &str = "UPDATE hospital.medicos SET ativo = ativo WHERE id = (SELECT min(id) FROM hospital.medicos) RETURNING id";
 /// Whether ddl_prescricoes has created the table (no plan may name it before).
 const PRESCRICOES_EXISTS: &str =
     "SELECT pg_catalog.to_regclass('hospital.prescricoes') IS NOT NULL";
@@ -544,10 +546,26 @@ impl Executor {
         )
     }
 
-    /// A schema change: done (no rows changed) when applied, a skip otherwise.
+    /// A schema change: done when applied, a skip otherwise. The stream never writes medicos, so
+    /// after the rename or the drop there one doctor's record is touched in the same transaction:
+    /// pgoutput sends a table's new Relation message only with its next change, and consumers must
+    /// meet the breaking change now, not at the next reseed.
     fn ddl(&mut self, client: &mut SpiClient, kind: OpKind) -> Outcome {
         let (applied,): (bool,) = self.pick(client, DDL, &[kind.name().into()])?;
-        applied.then(RowChanges::default)
+        if !applied {
+            return None;
+        }
+        if matches!(
+            kind,
+            OpKind::DdlRenameTelefoneMedico | OpKind::DdlDropEmailMedico
+        ) {
+            let rows = self.affected(client, TOUCH_MEDICO, &[]);
+            self.keep_keys(Table::Medicos, Change::Update);
+            let mut changes = RowChanges::default();
+            changes.add(Table::Medicos, Change::Update, rows as u64);
+            return Some(changes);
+        }
+        Some(RowChanges::default())
     }
 
     fn prescricoes_exists(&mut self, client: &mut SpiClient) -> bool {

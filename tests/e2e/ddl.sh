@@ -78,6 +78,11 @@ q -d $DB "SELECT alimentador_pause()" >/dev/null
 paused
 check "no failed operation" eq "$(failures)" 0
 check "history LSNs increase" eq "$(increasing)" true
+c3=$(counters); s3=$(table_stats)
+check "row counters equal pg_stat_user_tables, medicos touched after the rename and the drop" eq \
+  "$(delta "$c1" "$c3")" "$(delta "$s1_full" "$s3")"
+check "the doctor's record touched carries the breaking change to consumers" eq \
+  "$(q -d $DB "SELECT linhas FROM alimentador_changes() WHERE tabela = 'medicos' AND operacao = 'update'")" 2
 
 echo "== ddl: reset restores the original schema; the changes apply again"
 q -d $DB "SELECT count(*) FROM alimentador_reset(true, 0.05, 1)" >/dev/null
@@ -85,11 +90,27 @@ check "the catalog equals a fresh CREATE EXTENSION's" eq "$(catalog $DB)" "$orig
 check "the history is empty" eq "$(q -d $DB "SELECT count(*) FROM alimentador_schema_history()")" 0
 check "the undoing is in the stream too" between \
   "$(q -d $DB "SELECT count(*) FROM pg_logical_slot_peek_changes('ddl', NULL, NULL) WHERE data LIKE '%\"fase\": \"restauracao\"%\"momento\": \"fim\"%'")" 9 9
+# A long transaction holds pacientes (ACCESS SHARE): the ALTERs of pacientes wait for it at most
+# alimentador.lock_timeout, are rolled back and retried (lock waits), and the stream goes on.
+psql -X -q -h "$PGDIR" -p "$PGPORT" -U postgres -d $DB \
+  -c "BEGIN; SELECT count(*) FROM hospital.pacientes; SELECT pg_sleep(5); COMMIT;" >/dev/null &
+holder=$!
+wait_for 10 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'pacientes' AND l.mode = 'AccessShareLock' AND l.granted AND l.pid <> pg_backend_pid()" 1 $DB
+w1=$(q -d $DB "SELECT sum(esperas_por_lock) FROM alimentador_status()")
 q -d $DB "SELECT alimentador_set_weights('ddl'), alimentador_resume()" >/dev/null
+sleep 3
+held=$(q -d $DB "SELECT count(*) FROM alimentador_schema_history() WHERE tabela = 'pacientes'")
+d1=$(q -d $DB "SELECT sum(feitas) FROM alimentador_status()"); sleep 1
+d2=$(q -d $DB "SELECT sum(feitas) FROM alimentador_status()")
+check "while the transaction holds pacientes its changes wait" eq "$held" 0
+check "...and the stream goes on" between $((d2 - d1)) 1 100000000
+wait "$holder"
 check "a new schema generation: the changes apply again" history_count 60 7
 sleep 2
 q -d $DB "SELECT alimentador_pause()" >/dev/null
 paused
+check "the waits were lock waits (rolled back, retried)" between \
+  $(( $(q -d $DB "SELECT sum(esperas_por_lock) FROM alimentador_status()") - w1 )) 1 100000000
 check "no failed operation after the reset" eq "$(failures)" 0
 q -d $DB "SELECT count(*) FROM pg_drop_replication_slot('ddl')" >/dev/null
 summary ddl
