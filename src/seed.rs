@@ -51,6 +51,8 @@ pub enum SeedError {
     Privileges { reset: bool, missing: Vec<String> },
     /// The extension is not installed in this database (the library was called directly).
     NotInstalled,
+    /// An appending seed into a schema whose columns `ddl-breaking` renamed or dropped.
+    SchemaChanged(Vec<String>),
     /// A query of ours failed without an ERROR of its own (an SPI status).
     Query { what: &'static str, reason: String },
 }
@@ -70,6 +72,11 @@ impl std::fmt::Display for SeedError {
                 missing.join(", ")
             ),
             SeedError::NotInstalled => write!(f, "extension alimentador is not installed"),
+            SeedError::SchemaChanged(columns) => write!(
+                f,
+                "cannot append to the hospital: schema changes renamed or dropped {}",
+                columns.join(", ")
+            ),
             SeedError::Query { what, reason } => write!(f, "{what} failed: {reason}"),
         }
     }
@@ -95,6 +102,10 @@ impl SeedError {
             SeedError::NotInstalled => {
                 errors::not_ready(&message, "Run CREATE EXTENSION alimentador; first.")
             }
+            SeedError::SchemaChanged(_) => errors::not_ready(
+                &message,
+                "SELECT alimentador_reset(); restores the original schema (see alimentador_schema_history()) and reseeds.",
+            ),
             SeedError::Query { .. } => errors::internal(&message),
         }
     }
@@ -124,6 +135,7 @@ const EMPTY_HOSPITAL: &str = include_str!("../sql/seed/esvaziar.sql");
 const RECORD_SEED: &str = include_str!("../sql/seed/semeadura.sql");
 const EXTENSION_SCHEMA: &str = include_str!("../sql/seed/esquema_da_extensao.sql");
 const MISSING_PRIVILEGES: &str = include_str!("../sql/seed/faltam_privilegios.sql");
+const MISSING_COLUMNS: &str = include_str!("../sql/seed/colunas_ausentes.sql");
 const OWNS_HOSPITAL: &str = include_str!("../sql/seed/dono_do_hospital.sql");
 
 /// The extension's schema, quoted (where alimentador_semeadura and alimentador_publish() live).
@@ -195,6 +207,11 @@ pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted,
         .unwrap_or_default();
     if !append && with_data > 0 {
         return Err(SeedError::AlreadySeeded);
+    }
+    if let Some(missing) = Spi::get_one::<Vec<String>>(MISSING_COLUMNS)
+        .map_err(query_failed("looking for schema changes"))?
+    {
+        return Err(SeedError::SchemaChanged(missing));
     }
     let volumes = Volumes::at_scale(scale);
     let rebuild = !append

@@ -17,3 +17,8 @@ SELECT count(*) > 0 AS reseeded FROM alimentador_reset(scale => 0.05, semente =>
 SELECT * FROM alimentador_schema_history();
 \d hospital.medicos
 SELECT to_regclass('hospital.prescricoes') AS prescricoes;
+-- An appending seed refuses a schema whose columns it writes were renamed or dropped.
+SELECT operacao, feitas FROM alimentador_stream(1, 'ddl_drop_email_medico=1,insert_paciente=0,insert_consulta=0,insert_exame=0,insert_internacao=0,update_paciente=0,update_consulta=0,update_exame=0,update_internacao=0') WHERE feitas > 0;
+SELECT count(*) FROM alimentador_seed(0.01, append => true);
+SELECT count(*) > 0 AS reseeded FROM alimentador_reset(scale => 0.05, semente => 5);
+SELECT count(*) > 0 AS appended FROM alimentador_seed(0.01, append => true);
