@@ -4,7 +4,8 @@
 # worker, is restarted mid-run (offsets kept), and every event is checked against the worker's
 # counters and the database — for REPLICA IDENTITY FULL, then DEFAULT. Also runs the harness's own
 # self-test first, and ends with tests/cdc/prove.sh (tools/alimentador-verify on a full-speed stream of
-# 2 workers with checkpoints and a connector restart). Prints "cdc: N passed, N failed".
+# 2 workers with checkpoints and a connector restart) and tests/cdc/ddl.sh (the ddl profile: schema
+# changes mid-stream). Prints "cdc: N passed, N failed".
 #   CDC_MODES="full default"   the replica identity modes to run
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -102,4 +103,7 @@ for mode in ${CDC_MODES:-full default}; do run_mode "$mode"; done
 # The proof with tools/alimentador-verify: 2 workers at full speed, checkpoints, a restart.
 echo "== cdc: tools/alimentador-verify on a full-speed stream of 2 workers (tests/cdc/prove.sh)"
 check "the verifier proves a full-speed stream complete, in order and equal at every checkpoint" tests/cdc/prove.sh
+# Schema evolution mid-stream: Debezium's schemas follow each change, the verifier replays every checkpoint.
+echo "== cdc: the ddl profile (tests/cdc/ddl.sh)"
+check "schema changes mid-stream: Debezium's schemas follow, every checkpoint replays to the rows" tests/cdc/ddl.sh
 summary cdc
