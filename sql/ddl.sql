@@ -156,6 +156,28 @@ $$;
 COMMENT ON FUNCTION hospital.alimentador_ddl(text) IS
     'alimentador: one ddl operation of the stream; false (a skip) when already applied or another change is under way';
 
+-- Whether prescricoes exists, for the stream's statements on it (insert_prescricao, delete_paciente):
+-- when it does, it is locked like the statements that follow would lock it, so a reset dropping it
+-- waits for this transaction instead of dropping it between the look and the statement.
+CREATE FUNCTION hospital.alimentador_prescricoes_existe()
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF to_regclass('hospital.prescricoes') IS NULL THEN
+        RETURN false;
+    END IF;
+    LOCK TABLE hospital.prescricoes IN ROW EXCLUSIVE MODE;
+    RETURN true;
+EXCEPTION WHEN undefined_table THEN
+    -- Dropped between the look and the lock.
+    RETURN false;
+END
+$$;
+COMMENT ON FUNCTION hospital.alimentador_prescricoes_existe() IS
+    'alimentador: whether hospital.prescricoes exists, locked for the statements that follow when it does';
+
 -- The new table that joins the publication mid-stream: a prescription written at an attended
 -- appointment. Built like the others (bigserial key, timestamps, trigger, replica identity of
 -- consultas), and added to alimentador_pub when that publication exists.

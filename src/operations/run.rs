@@ -68,9 +68,9 @@ const INSERT_PACIENTE_CONVENIO: &str =
 const DDL: &str = "SELECT hospital.alimentador_ddl($1)";
 /// The first doctor's record, touched after a breaking change of medicos (updated_at by the trigger).
 const TOUCH_MEDICO: &str = "UPDATE hospital.medicos SET ativo = ativo WHERE id = (SELECT min(id) FROM hospital.medicos) RETURNING id";
-/// Whether ddl_prescricoes has created the table (no plan may name it before).
-const PRESCRICOES_EXISTS: &str =
-    "SELECT pg_catalog.to_regclass('hospital.prescricoes') IS NOT NULL";
+/// Whether ddl_prescricoes has created the table (no plan may name it before); locks it when it
+/// has, so a reset cannot drop it under the statement that follows (sql/ddl.sql).
+const PRESCRICOES_EXISTS: &str = "SELECT hospital.alimentador_prescricoes_existe()";
 const INSERT_PRESCRICAO: &str = include_str!("../../sql/stream/insert_prescricao.sql");
 /// Prescriptions of a patient's appointments, deleted first by delete_paciente when the table exists
 /// (their ON DELETE CASCADE would delete them uncounted).
