@@ -84,32 +84,32 @@ BEGIN
             -- The social name of trans and non-binary patients (SUS, Decreto 8.727/2016).
             tabela := 'pacientes'; mudanca := 'add column nome_social'; coluna := 'nome_social';
             comando := 'ALTER TABLE hospital.pacientes ADD COLUMN nome_social varchar(150)';
-            aplicada := EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.pacientes'::regclass
+            aplicada := EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.pacientes'::regclass
                                 AND attname = 'nome_social' AND NOT attisdropped);
         WHEN 'ddl_teleconsulta' THEN
             -- A constant default: PostgreSQL 11+ stores it in the catalog, no table rewrite.
             tabela := 'consultas'; mudanca := 'add column teleconsulta with default'; coluna := 'teleconsulta';
             comando := 'ALTER TABLE hospital.consultas ADD COLUMN teleconsulta boolean NOT NULL DEFAULT false';
-            aplicada := EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.consultas'::regclass
+            aplicada := EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.consultas'::regclass
                                 AND attname = 'teleconsulta' AND NOT attisdropped);
         WHEN 'ddl_email_254' THEN
             -- The longest address SMTP allows; widening a varchar rewrites nothing.
             tabela := 'pacientes'; mudanca := 'widen email to varchar(254)';
             comando := 'ALTER TABLE hospital.pacientes ALTER COLUMN email TYPE varchar(254)';
-            aplicada := (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+            aplicada := (SELECT format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
                          WHERE attrelid = 'hospital.pacientes'::regclass AND attname = 'email')
                         IS DISTINCT FROM 'character varying(200)';
         WHEN 'ddl_valor_12_2' THEN
             -- Surgeries cost more than 99 million centavos; more digits at the same scale: no rewrite.
             tabela := 'consultas'; mudanca := 'valor to numeric(12,2)';
             comando := 'ALTER TABLE hospital.consultas ALTER COLUMN valor TYPE numeric(12,2)';
-            aplicada := (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+            aplicada := (SELECT format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
                          WHERE attrelid = 'hospital.consultas'::regclass AND attname = 'valor')
                         IS DISTINCT FROM 'numeric(10,2)';
         WHEN 'ddl_check_quarto' THEN
             tabela := 'internacoes'; mudanca := 'add check quarto not blank';
             comando := 'ALTER TABLE hospital.internacoes ADD CONSTRAINT internacoes_quarto_preenchido CHECK (btrim(quarto) <> '''')';
-            aplicada := EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'hospital.internacoes'::regclass
+            aplicada := EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = 'hospital.internacoes'::regclass
                                 AND conname = 'internacoes_quarto_preenchido');
         WHEN 'ddl_status_confirmada' THEN
             -- An enum-like CHECK list gets a value: the reception now confirms appointments.
@@ -117,7 +117,7 @@ BEGIN
             comando := 'ALTER TABLE hospital.consultas DROP CONSTRAINT consultas_status_check, '
                        'ADD CONSTRAINT consultas_status_check CHECK (status IN '
                        '(''agendada'', ''realizada'', ''cancelada'', ''faltou'', ''confirmada''))';
-            aplicada := EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'hospital.consultas'::regclass
+            aplicada := EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = 'hospital.consultas'::regclass
                                 AND conname = 'consultas_status_check'
                                 AND pg_get_constraintdef(oid) LIKE '%confirmada%');
         WHEN 'ddl_prescricoes' THEN
@@ -127,13 +127,13 @@ BEGIN
         WHEN 'ddl_rename_telefone_medico' THEN
             tabela := 'medicos'; mudanca := 'rename column telefone to telefone_consultorio';
             comando := 'ALTER TABLE hospital.medicos RENAME COLUMN telefone TO telefone_consultorio';
-            aplicada := NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
+            aplicada := NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
                                     AND attname = 'telefone' AND NOT attisdropped);
         WHEN 'ddl_drop_email_medico' THEN
             -- LGPD: doctors' personal e-mail is no longer kept.
             tabela := 'medicos'; mudanca := 'drop column email';
             comando := 'ALTER TABLE hospital.medicos DROP COLUMN email';
-            aplicada := NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
+            aplicada := NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
                                     AND attname = 'email' AND NOT attisdropped);
         ELSE
             RAISE EXCEPTION 'unknown schema change "%"', left(operacao, 60)
@@ -198,9 +198,9 @@ AS $$
         'CREATE TRIGGER tocar_updated_at BEFORE UPDATE ON hospital.prescricoes '
         'FOR EACH ROW EXECUTE FUNCTION hospital.tocar_updated_at(); '
         || format('ALTER TABLE hospital.prescricoes REPLICA IDENTITY %s; ',
-                  CASE (SELECT relreplident FROM pg_class WHERE oid = 'hospital.consultas'::regclass)
+                  CASE (SELECT relreplident FROM pg_catalog.pg_class WHERE oid = 'hospital.consultas'::regclass)
                       WHEN 'f' THEN 'FULL' ELSE 'DEFAULT' END)
-        || CASE WHEN EXISTS (SELECT FROM pg_publication WHERE pubname = 'alimentador_pub' AND NOT puballtables)
+        || CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'alimentador_pub' AND NOT puballtables)
                 THEN 'ALTER PUBLICATION alimentador_pub ADD TABLE hospital.prescricoes;' ELSE '' END
 $$;
 COMMENT ON FUNCTION @extschema@.alimentador_prescricoes_ddl() IS
@@ -223,32 +223,32 @@ BEGIN
     IF to_regclass('hospital.prescricoes') IS NOT NULL THEN
         desfazer := desfazer || ARRAY[['prescricoes', 'drop table prescricoes', 'DROP TABLE hospital.prescricoes']];
     END IF;
-    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.pacientes'::regclass
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.pacientes'::regclass
                AND attname = 'nome_social' AND NOT attisdropped) THEN
         desfazer := desfazer || ARRAY[['pacientes', 'drop column nome_social',
                                        'ALTER TABLE hospital.pacientes DROP COLUMN nome_social']];
     END IF;
-    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.consultas'::regclass
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.consultas'::regclass
                AND attname = 'teleconsulta' AND NOT attisdropped) THEN
         desfazer := desfazer || ARRAY[['consultas', 'drop column teleconsulta',
                                        'ALTER TABLE hospital.consultas DROP COLUMN teleconsulta']];
     END IF;
-    IF (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+    IF (SELECT format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
         WHERE attrelid = 'hospital.pacientes'::regclass AND attname = 'email') <> 'character varying(200)' THEN
         desfazer := desfazer || ARRAY[['pacientes', 'email back to varchar(200)',
                                        'ALTER TABLE hospital.pacientes ALTER COLUMN email TYPE varchar(200)']];
     END IF;
-    IF (SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+    IF (SELECT format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute
         WHERE attrelid = 'hospital.consultas'::regclass AND attname = 'valor') <> 'numeric(10,2)' THEN
         desfazer := desfazer || ARRAY[['consultas', 'valor back to numeric(10,2)',
                                        'ALTER TABLE hospital.consultas ALTER COLUMN valor TYPE numeric(10,2)']];
     END IF;
-    IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'hospital.internacoes'::regclass
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = 'hospital.internacoes'::regclass
                AND conname = 'internacoes_quarto_preenchido') THEN
         desfazer := desfazer || ARRAY[['internacoes', 'drop check quarto not blank',
                                        'ALTER TABLE hospital.internacoes DROP CONSTRAINT internacoes_quarto_preenchido']];
     END IF;
-    IF EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'hospital.consultas'::regclass
+    IF EXISTS (SELECT FROM pg_catalog.pg_constraint WHERE conrelid = 'hospital.consultas'::regclass
                AND conname = 'consultas_status_check' AND pg_get_constraintdef(oid) LIKE '%confirmada%') THEN
         -- Rows already confirmed go back to the status they had before the value existed.
         desfazer := desfazer || ARRAY[['consultas', 'drop status confirmada',
@@ -257,12 +257,12 @@ BEGIN
             'ADD CONSTRAINT consultas_status_check CHECK (status IN '
             '(''agendada'', ''realizada'', ''cancelada'', ''faltou''))']];
     END IF;
-    IF EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
                AND attname = 'telefone_consultorio' AND NOT attisdropped) THEN
         desfazer := desfazer || ARRAY[['medicos', 'rename column telefone_consultorio to telefone',
                                        'ALTER TABLE hospital.medicos RENAME COLUMN telefone_consultorio TO telefone']];
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = 'hospital.medicos'::regclass
                    AND attname = 'email' AND NOT attisdropped) THEN
         -- A column cannot be put back in its place: the columns after it are dropped and added again
         -- in their original order, so the column order (what consumers and digests see) is the
