@@ -65,6 +65,13 @@ AS $$
         ''''''))
     FROM pg_catalog.pg_attribute a
     WHERE a.attrelid = tabela AND a.attnum > 0 AND NOT a.attisdropped
+      -- Over the original columns: a column a ddl operation added (the schema history names it) is
+      -- left out, so a consumer's digest stays comparable whether or not it evolved its schema.
+      AND NOT EXISTS (SELECT FROM @extschema@.alimentador_esquema_historico h
+                      JOIN pg_catalog.pg_class c ON c.relname OPERATOR(pg_catalog.=) h.tabela
+                      JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+                      WHERE c.oid OPERATOR(pg_catalog.=) $1 AND n.nspname OPERATOR(pg_catalog.=) 'hospital'
+                        AND h.coluna OPERATOR(pg_catalog.=) a.attname)
 $$;
 COMMENT ON FUNCTION @extschema@.alimentador_digest_soma(regclass) IS
     'alimentador: SQL expression summing a table''s row hashes for alimentador_digest() (docs/digest.md)';

@@ -76,7 +76,7 @@ pub(crate) fn parse_weights(text: Option<&str>) -> Weights {
         // The reason quotes the offending part of the user's text, cut short.
         Some(Err(reason)) => errors::invalid_parameter(
             format!("invalid weights: {reason}"),
-            "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: default, deletes, cdc-edge, long-tx, chaves, sinais-vitais.",
+            "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: default, deletes, cdc-edge, long-tx, chaves, sinais-vitais, ddl, ddl-breaking.",
         ),
     }
 }

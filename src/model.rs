@@ -15,10 +15,12 @@ pub enum Table {
     Exames,
     Internacoes,
     SinaisVitais,
+    /// Created mid-stream by the `ddl_prescricoes` operation; absent until then.
+    Prescricoes,
 }
 
 impl Table {
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Convenios,
         Table::Pacientes,
         Table::Medicos,
@@ -27,6 +29,7 @@ impl Table {
         Table::Exames,
         Table::Internacoes,
         Table::SinaisVitais,
+        Table::Prescricoes,
     ];
     pub const COUNT: usize = Self::ALL.len();
 
@@ -40,6 +43,7 @@ impl Table {
             Table::Exames => "exames",
             Table::Internacoes => "internacoes",
             Table::SinaisVitais => "sinais_vitais",
+            Table::Prescricoes => "prescricoes",
         }
     }
 }
@@ -136,6 +140,16 @@ op_kinds! {
     OciosoEmTransacao => "ocioso_em_transacao", 0, "a session changes a patient and sits idle in transaction for alimentador.long_transaction_duration, then commits";
     UpdatePacienteId => "update_paciente_id", 0, "a patient record is re-registered under a new id (a primary-key change; its rows follow by ON UPDATE CASCADE)";
     InsertSinalVital => "insert_sinal_vital", 0, "a nurse records the vital signs of an admitted patient (the partitioned sinais_vitais)";
+    DdlNomeSocial => "ddl_nome_social", 0, "schema change: pacientes gets the nullable column nome_social (once per schema generation)";
+    DdlTeleconsulta => "ddl_teleconsulta", 0, "schema change: consultas gets teleconsulta boolean NOT NULL DEFAULT false (fast default, no rewrite)";
+    DdlEmail254 => "ddl_email_254", 0, "schema change: pacientes.email widened from varchar(200) to varchar(254)";
+    DdlValor12x2 => "ddl_valor_12_2", 0, "schema change: consultas.valor from numeric(10,2) to numeric(12,2)";
+    DdlCheckQuarto => "ddl_check_quarto", 0, "schema change: internacoes gets CHECK (btrim(quarto) <> '')";
+    DdlStatusConfirmada => "ddl_status_confirmada", 0, "schema change: the CHECK list of consultas.status gets the value confirmada";
+    DdlPrescricoes => "ddl_prescricoes", 0, "schema change: the new table prescricoes joins the publication mid-stream";
+    InsertPrescricao => "insert_prescricao", 0, "a prescription is written at an attended appointment (a skip until prescricoes exists)";
+    DdlRenameTelefoneMedico => "ddl_rename_telefone_medico", 0, "breaking schema change: medicos.telefone renamed to telefone_consultorio";
+    DdlDropEmailMedico => "ddl_drop_email_medico", 0, "breaking schema change: medicos.email dropped";
 }
 
 impl OpKind {

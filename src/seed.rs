@@ -55,6 +55,8 @@ pub enum SeedError {
     Privileges { reset: bool, missing: Vec<String> },
     /// The extension is not installed in this database (the library was called directly).
     NotInstalled,
+    /// An appending seed into a schema whose columns `ddl-breaking` renamed or dropped.
+    SchemaChanged(Vec<String>),
     /// A query of ours failed without an ERROR of its own (an SPI status).
     Query { what: &'static str, reason: String },
 }
@@ -74,6 +76,11 @@ impl std::fmt::Display for SeedError {
                 missing.join(", ")
             ),
             SeedError::NotInstalled => write!(f, "extension alimentador is not installed"),
+            SeedError::SchemaChanged(columns) => write!(
+                f,
+                "cannot append to the hospital: schema changes renamed or dropped {}",
+                columns.join(", ")
+            ),
             SeedError::Query { what, reason } => write!(f, "{what} failed: {reason}"),
         }
     }
@@ -99,6 +106,10 @@ impl SeedError {
             SeedError::NotInstalled => {
                 errors::not_ready(&message, "Run CREATE EXTENSION alimentador; first.")
             }
+            SeedError::SchemaChanged(_) => errors::not_ready(
+                &message,
+                "SELECT alimentador_reset(); restores the original schema (see alimentador_schema_history()) and reseeds.",
+            ),
             SeedError::Query { .. } => errors::internal(&message),
         }
     }
@@ -128,6 +139,7 @@ const EMPTY_HOSPITAL: &str = include_str!("../sql/seed/esvaziar.sql");
 const RECORD_SEED: &str = include_str!("../sql/seed/semeadura.sql");
 const EXTENSION_SCHEMA: &str = include_str!("../sql/seed/esquema_da_extensao.sql");
 const MISSING_PRIVILEGES: &str = include_str!("../sql/seed/faltam_privilegios.sql");
+const MISSING_COLUMNS: &str = include_str!("../sql/seed/colunas_ausentes.sql");
 const OWNS_HOSPITAL: &str = include_str!("../sql/seed/dono_do_hospital.sql");
 
 /// The extension's schema, quoted (where alimentador_semeadura and alimentador_publish() live).
@@ -199,6 +211,11 @@ pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted,
         .unwrap_or_default();
     if !append && with_data > 0 {
         return Err(SeedError::AlreadySeeded);
+    }
+    if let Some(missing) = Spi::get_one::<Vec<String>>(MISSING_COLUMNS)
+        .map_err(query_failed("looking for schema changes"))?
+    {
+        return Err(SeedError::SchemaChanged(missing));
     }
     let volumes = Volumes::at_scale(scale);
     let rebuild = !append
@@ -276,6 +293,19 @@ fn skip_fk_rechecks() -> Result<Option<String>, SeedError> {
     Ok(previous)
 }
 
+/// Whether a hospital table exists (prescricoes only after the ddl_prescricoes operation).
+fn exists(table: Table) -> Result<bool, SeedError> {
+    Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.to_regclass(pg_catalog.format('hospital.%I', $1)) IS NOT NULL",
+        &[table.name().into()],
+    )
+    .map_err(query_failed("looking for a table"))?
+    .ok_or(SeedError::Query {
+        what: "looking for a table",
+        reason: format!("to_regclass of {} returned NULL", table.name()),
+    })
+}
+
 /// Empties every table (identities restarted, the twelve lookup convenios kept) and optionally reseeds.
 pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted, SeedError> {
     if reseed {
@@ -288,6 +318,9 @@ pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted
     }
     serialize()?;
     record(&schema, None)?;
+    // The original schema first: prescricoes references consultas, which is about to be emptied.
+    Spi::run(&format!("SELECT {schema}.alimentador_esquema_restaurar()"))
+        .map_err(query_failed("restoring the original schema"))?;
     Spi::run(EMPTY_HOSPITAL).map_err(query_failed("emptying the hospital"))?;
     if reseed {
         seed(scale, rng_seed, false)
@@ -296,11 +329,17 @@ pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted
     }
 }
 
-/// Exact row counts per table.
+/// Exact row counts per table (a table the `ddl` profile has not created yet is left out).
 pub fn counts() -> Result<Vec<(String, i64)>, SeedError> {
     Table::ALL
         .iter()
+        .filter_map(|t| match exists(*t) {
+            Ok(true) => Some(Ok(*t)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        })
         .map(|t| {
+            let t = t?;
             let n = Spi::get_one::<i64>(&format!("SELECT count(*) FROM hospital.{}", t.name()))
                 .map_err(query_failed("counting rows"))?
                 .ok_or(SeedError::Query {

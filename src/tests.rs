@@ -387,7 +387,7 @@ mod tests {
     }
 
     #[pg_test(
-        error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente, insert_paciente_convenio, transacao_longa, bloqueio_de_linhas, ocioso_em_transacao, update_paciente_id, insert_sinal_vital"
+        error = "invalid weights: unknown operation \"insert_cosulta\"; known operations: insert_paciente, insert_consulta, insert_exame, insert_internacao, update_paciente, update_consulta, update_exame, update_internacao, delete_consulta, delete_paciente_convenio, delete_exame, update_exame_urgencia, insert_exames_lote, transacao_grande, delete_paciente, insert_paciente_convenio, transacao_longa, bloqueio_de_linhas, ocioso_em_transacao, update_paciente_id, insert_sinal_vital, ddl_nome_social, ddl_teleconsulta, ddl_email_254, ddl_valor_12_2, ddl_check_quarto, ddl_status_confirmada, ddl_prescricoes, insert_prescricao, ddl_rename_telefone_medico, ddl_drop_email_medico"
     )]
     fn stream_rejects_unknown_operations() {
         seed("0.05");
@@ -662,5 +662,148 @@ mod tests {
         assert!(via_root(), "NULL keeps the setting");
         assert_eq!(count("SELECT count(*) FROM alimentador_publish(via_raiz => false) WHERE tabela = 'sinais_vitais'"), 1);
         assert!(!via_root());
+    }
+
+    /// The hospital's catalog as consumers see it (tests/e2e/ddl_catalog.sql).
+    fn catalog() -> String {
+        Spi::get_one::<String>(include_str!("../tests/e2e/ddl_catalog.sql"))
+            .expect("catalog")
+            .expect("not null")
+    }
+
+    /// (done, skipped, failed) of one operation of `kind` run by alimentador_stream().
+    fn run_once(kind: &str) -> (i64, i64, i64) {
+        let (done, skipped, failed) = Spi::get_three::<i64, i64, i64>(&format!(
+            "SELECT feitas, puladas, falhas FROM alimentador_stream(1, '{}') WHERE operacao = '{kind}'",
+            only(kind)
+        ))
+        .expect("stream");
+        (done.unwrap(), skipped.unwrap(), failed.unwrap())
+    }
+
+    fn truth(sql: &str) -> bool {
+        Spi::get_one::<bool>(sql)
+            .expect("query")
+            .expect("a boolean")
+    }
+
+    /// Each schema change: applied once (done), recorded in the history with an LSN, its effect in
+    /// the catalog, a skip the second time; the stream's own statements go on; alimentador_reset()
+    /// gives back exactly the catalog of CREATE EXTENSION and an empty history, after which the
+    /// changes apply again (a new schema generation).
+    #[pg_test]
+    fn each_ddl_operation_applies_once_is_recorded_and_reset_restores() {
+        seed("0.05, 1");
+        let original = catalog();
+        let changes = [
+            ("ddl_nome_social", "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'hospital' AND table_name = 'pacientes' AND column_name = 'nome_social' AND is_nullable = 'YES')"),
+            ("ddl_teleconsulta", "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'hospital' AND table_name = 'consultas' AND column_name = 'teleconsulta' AND column_default = 'false' AND is_nullable = 'NO')"),
+            ("ddl_email_254", "SELECT character_maximum_length = 254 FROM information_schema.columns WHERE table_schema = 'hospital' AND table_name = 'pacientes' AND column_name = 'email'"),
+            ("ddl_valor_12_2", "SELECT (numeric_precision, numeric_scale) = (12, 2) FROM information_schema.columns WHERE table_schema = 'hospital' AND table_name = 'consultas' AND column_name = 'valor'"),
+            ("ddl_check_quarto", "SELECT EXISTS (SELECT FROM pg_constraint WHERE conname = 'internacoes_quarto_preenchido')"),
+            ("ddl_status_confirmada", "SELECT pg_get_constraintdef(oid) LIKE '%confirmada%' FROM pg_constraint WHERE conname = 'consultas_status_check'"),
+            ("ddl_prescricoes", "SELECT EXISTS (SELECT FROM pg_publication_tables WHERE pubname = 'alimentador_pub' AND tablename = 'prescricoes')"),
+            ("ddl_rename_telefone_medico", "SELECT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'hospital' AND table_name = 'medicos' AND column_name = 'telefone_consultorio')"),
+            ("ddl_drop_email_medico", "SELECT NOT EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'hospital' AND table_name = 'medicos' AND column_name = 'email')"),
+        ];
+        assert_eq!(
+            run_once("insert_prescricao"),
+            (0, 1, 0),
+            "a skip while prescricoes does not exist"
+        );
+        for _generation in 0..2 {
+            for (i, (kind, effect)) in changes.iter().enumerate() {
+                assert!(!truth(effect), "{kind} not applied yet");
+                assert_eq!(run_once(kind), (1, 0, 0), "{kind} applies");
+                assert!(truth(effect), "{kind} changed the schema");
+                assert_eq!(
+                    count("SELECT count(*) FROM alimentador_schema_history()"),
+                    i as i64 + 1
+                );
+                assert!(
+                    truth(
+                        "SELECT lsn IS NOT NULL AND lsn <= pg_current_wal_insert_lsn() \
+                     AND (comando LIKE 'ALTER TABLE%' OR comando LIKE 'CREATE TABLE%') \
+                     FROM alimentador_schema_history() ORDER BY seq DESC LIMIT 1"
+                    ),
+                    "{kind} is recorded with its statement and LSN"
+                );
+                assert_eq!(run_once(kind), (0, 1, 0), "{kind} again is a skip");
+                assert_eq!(
+                    count("SELECT count(*) FROM alimentador_schema_history()"),
+                    i as i64 + 1
+                );
+                // The stream's kept plans go on working after the change.
+                let failed = count("SELECT sum(falhas)::bigint FROM alimentador_stream(200, 'deletes,delete_paciente=2,transacao_grande=0', 3)");
+                assert_eq!(failed, 0, "no failure after {kind}");
+            }
+            assert!(truth("SELECT bool_and(a.lsn < b.lsn) FROM alimentador_schema_history() a JOIN alimentador_schema_history() b ON b.seq = a.seq + 1"), "LSNs increase");
+            assert_eq!(
+                run_once("insert_prescricao"),
+                (1, 0, 0),
+                "prescriptions are written once the table exists"
+            );
+            assert!(
+                count("SELECT linhas FROM alimentador_counts() WHERE tabela = 'prescricoes'") >= 1
+            );
+            Spi::run("SELECT count(*) FROM alimentador_reset(true, 0.05, 1)").expect("reset");
+            assert_eq!(
+                catalog(),
+                original,
+                "reset restores the catalog of CREATE EXTENSION"
+            );
+            assert_eq!(
+                count("SELECT count(*) FROM alimentador_schema_history()"),
+                0
+            );
+            assert_eq!(
+                count("SELECT count(*) FROM alimentador_counts() WHERE tabela = 'prescricoes'"),
+                0
+            );
+        }
+    }
+
+    /// The digest covers the original columns: adding a column (and filling it) leaves it unchanged.
+    #[pg_test]
+    fn digest_leaves_out_added_columns() {
+        seed("0.05, 1");
+        let digest = || {
+            Spi::get_one::<String>("SELECT digest FROM alimentador_digest(ARRAY['pacientes'])")
+                .unwrap()
+                .unwrap()
+        };
+        let before = digest();
+        assert_eq!(run_once("ddl_nome_social"), (1, 0, 0));
+        Spi::run("UPDATE hospital.pacientes SET nome_social = 'Ana' WHERE id % 2 = 0").unwrap();
+        assert_eq!(digest(), before);
+        Spi::run("UPDATE hospital.pacientes SET nome = nome || 'x' WHERE id = (SELECT min(id) FROM hospital.pacientes)").unwrap();
+        assert_ne!(digest(), before, "an original column still counts");
+    }
+
+    /// alimentador_cdc_check() reports the new table when it is left out of the publication or its
+    /// replica identity differs from the others'.
+    #[pg_test]
+    fn cdc_check_reports_the_new_table() {
+        seed("0.05, 1");
+        assert_eq!(run_once("ddl_prescricoes"), (1, 0, 0));
+        let ok = |check: &str| {
+            Spi::get_one::<bool>(&format!(
+                "SELECT ok FROM alimentador_cdc_check() WHERE verificacao = '{check}'"
+            ))
+            .unwrap()
+            .unwrap()
+        };
+        assert!(ok("publication") && ok("replica identity") && ok("primary keys"));
+        Spi::run("ALTER TABLE hospital.prescricoes REPLICA IDENTITY DEFAULT").unwrap();
+        assert!(!ok("replica identity"));
+        Spi::run("ALTER PUBLICATION alimentador_pub DROP TABLE hospital.prescricoes").unwrap();
+        let detail = Spi::get_one::<String>(
+            "SELECT detalhe FROM alimentador_cdc_check() WHERE verificacao = 'publication'",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(detail, "alimentador_pub lacks prescricoes");
+        Spi::run("ALTER TABLE hospital.prescricoes DROP CONSTRAINT prescricoes_pkey").unwrap();
+        assert!(!ok("primary keys"));
     }
 }

@@ -1630,6 +1630,56 @@ pub fn laudo(rng: &mut Rng, exam_type: &str, result: &Value) -> String {
     out
 }
 
+/// A prescription written at an appointment (the `prescricoes` table of the `ddl` profile): a common
+/// medicine of Brazilian outpatient care, its dosage and for how many days.
+pub struct Prescription {
+    pub medicamento: &'static str,
+    pub posologia: &'static str,
+    pub dias: i32,
+}
+
+/// (medicine, dosage, typical days; 0 = continuous use, prescribed for 30, 60 or 90 days).
+const MEDICINES: [(&str, &str, i32); 12] = [
+    (
+        "Dipirona 500 mg",
+        "1 comprimido de 6/6 horas se dor ou febre",
+        5,
+    ),
+    ("Amoxicilina 500 mg", "1 cápsula de 8/8 horas", 7),
+    ("Losartana 50 mg", "1 comprimido ao dia", 0),
+    (
+        "Metformina 850 mg",
+        "1 comprimido após o almoço e o jantar",
+        0,
+    ),
+    ("Omeprazol 20 mg", "1 cápsula em jejum", 30),
+    ("Sinvastatina 20 mg", "1 comprimido à noite", 0),
+    (
+        "Ibuprofeno 600 mg",
+        "1 comprimido de 8/8 horas após as refeições",
+        5,
+    ),
+    ("Azitromicina 500 mg", "1 comprimido ao dia", 5),
+    ("Paracetamol 750 mg", "1 comprimido de 6/6 horas se dor", 3),
+    ("Hidroclorotiazida 25 mg", "1 comprimido pela manhã", 0),
+    ("Loratadina 10 mg", "1 comprimido ao dia", 10),
+    ("Prednisona 20 mg", "1 comprimido pela manhã", 5),
+];
+
+pub fn prescription(rng: &mut Rng) -> Prescription {
+    let (medicamento, posologia, dias) = pick(rng, &MEDICINES);
+    let dias = if dias == 0 {
+        pick(rng, &[30, 60, 90])
+    } else {
+        dias
+    };
+    Prescription {
+        medicamento,
+        posologia,
+        dias,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::rng_from_seed;

@@ -20,9 +20,9 @@ pub mod rows;
 
 pub use choice::{chance, date_between, instant_between, pick, pick_weighted};
 pub use clinical::{
-    admission_reason, consultation_reason, exam_result, exam_spec, exam_type, laudo, room,
-    specialty, vital_signs, ExamCategory, ExamSpec, VitalSigns, ADMISSION_REASONS,
-    CONSULTATION_REASONS, EXAMS, EXAM_TYPES, SPECIALTIES,
+    admission_reason, consultation_reason, exam_result, exam_spec, exam_type, laudo, prescription,
+    room, specialty, vital_signs, ExamCategory, ExamSpec, Prescription, VitalSigns,
+    ADMISSION_REASONS, CONSULTATION_REASONS, EXAMS, EXAM_TYPES, SPECIALTIES,
 };
 pub use documents::{
     cnpj, cnpj_check_digits, cpf, cpf_check_digits, cpf_from_index, crm, crm_from_index, is_uf,

@@ -33,6 +33,20 @@ const PROFILES: &[(&str, &str)] = &[
     ("chaves", "update_paciente_id=5"),
     // The partitioned, append-heavy series on top of the usual mix (admissions keep coming).
     ("sinais-vitais", "insert_sinal_vital=100"),
+    // Each change applies once per schema generation, after which its draws are skips: weight 1
+    // among the default 100 applies all of them within the first few hundred operations.
+    (
+        "ddl",
+        "ddl_nome_social=1,ddl_teleconsulta=1,ddl_email_254=1,ddl_valor_12_2=1,ddl_check_quarto=1,\
+         ddl_status_confirmada=1,ddl_prescricoes=1,insert_prescricao=5",
+    ),
+    // The ddl profile plus the changes that break consumers on purpose (a rename and a drop).
+    (
+        "ddl-breaking",
+        "ddl_nome_social=1,ddl_teleconsulta=1,ddl_email_254=1,ddl_valor_12_2=1,ddl_check_quarto=1,\
+         ddl_status_confirmada=1,ddl_prescricoes=1,insert_prescricao=5,ddl_rename_telefone_medico=1,\
+         ddl_drop_email_medico=1",
+    ),
 ];
 
 /// Why a weight list was rejected. Echoed input is shortened, so a 10 kB string is not repeated

@@ -76,6 +76,18 @@ const INSERT_PACIENTE_CONVENIO: &str =
 /// ON DELETE CASCADE of the admission, and go uncounted.
 const LOCK_INTERNACOES_DO_PACIENTE: &str =
     "SELECT id FROM hospital.internacoes WHERE paciente_id = $1 ORDER BY id FOR UPDATE";
+/// One schema change of the `ddl` profiles (sql/ddl.sql): true when applied, false when it is
+/// already applied or another session is applying one (a skip).
+const DDL: &str = "SELECT hospital.alimentador_ddl($1)";
+/// The first doctor's record, touched after a breaking change of medicos (updated_at by the trigger).
+const TOUCH_MEDICO: &str = "UPDATE hospital.medicos SET ativo = ativo WHERE id = (SELECT min(id) FROM hospital.medicos) RETURNING id";
+/// Whether ddl_prescricoes has created the table (no plan may name it before); locks it when it
+/// has, so a reset cannot drop it under the statement that follows (sql/ddl.sql).
+const PRESCRICOES_EXISTS: &str = "SELECT hospital.alimentador_prescricoes_existe()";
+const INSERT_PRESCRICAO: &str = include_str!("../../sql/stream/insert_prescricao.sql");
+/// Prescriptions of a patient's appointments, deleted first by delete_paciente when the table exists
+/// (their ON DELETE CASCADE would delete them uncounted).
+const DELETE_PRESCRICOES_DO_PACIENTE: &str = "DELETE FROM hospital.prescricoes WHERE consulta_id IN (SELECT id FROM hospital.consultas WHERE paciente_id = $1) RETURNING id";
 /// A patient's rows, children first, so every row deleted is counted (no hidden cascade).
 const DELETE_PACIENTE_ROWS: [(Table, &str); 6] = [
     (
@@ -325,6 +337,16 @@ impl Executor {
             }
             OpKind::UpdatePacienteId => self.update_paciente_id(client, rng),
             OpKind::InsertSinalVital => self.insert_sinal_vital(client, rng, now),
+            OpKind::InsertPrescricao => self.insert_prescricao(client, rng),
+            OpKind::DdlNomeSocial
+            | OpKind::DdlTeleconsulta
+            | OpKind::DdlEmail254
+            | OpKind::DdlValor12x2
+            | OpKind::DdlCheckQuarto
+            | OpKind::DdlStatusConfirmada
+            | OpKind::DdlPrescricoes
+            | OpKind::DdlRenameTelefoneMedico
+            | OpKind::DdlDropEmailMedico => self.ddl(client, kind),
         }
     }
 
@@ -649,11 +671,65 @@ impl Executor {
         )
     }
 
+    /// A schema change: done when applied, a skip otherwise. The stream never writes medicos, so
+    /// after the rename or the drop there one doctor's record is touched in the same transaction:
+    /// pgoutput sends a table's new Relation message only with its next change, and consumers must
+    /// meet the breaking change now, not at the next reseed.
+    fn ddl(&mut self, client: &mut SpiClient, kind: OpKind) -> Outcome {
+        let (applied,): (bool,) = self.pick(client, DDL, &[kind.name().into()])?;
+        if !applied {
+            return None;
+        }
+        if matches!(
+            kind,
+            OpKind::DdlRenameTelefoneMedico | OpKind::DdlDropEmailMedico
+        ) {
+            let rows = self.affected(client, TOUCH_MEDICO, &[]);
+            self.keep_keys(Table::Medicos, Change::Update);
+            let mut changes = RowChanges::default();
+            changes.add(Table::Medicos, Change::Update, rows as u64);
+            return Some(changes);
+        }
+        Some(RowChanges::default())
+    }
+
+    fn prescricoes_exists(&mut self, client: &mut SpiClient) -> bool {
+        self.pick::<(bool,)>(client, PRESCRICOES_EXISTS, &[])
+            .is_some_and(|(exists,)| exists)
+    }
+
+    fn insert_prescricao(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
+        if !self.prescricoes_exists(client) {
+            return None;
+        }
+        let p = datagen::prescription(rng);
+        // From a random point, and once more from the start: the newest appointments are the
+        // future ones, so a point near the end often has no attended appointment after it.
+        for start in [rng.random::<f64>(), 0.0] {
+            let args: [DatumWithOid; 4] = [
+                p.medicamento.into(),
+                p.posologia.into(),
+                p.dias.into(),
+                start.into(),
+            ];
+            let rows = self.affected(client, INSERT_PRESCRICAO, &args);
+            if rows > 0 {
+                return self.one(Table::Prescricoes, Change::Insert, rows);
+            }
+        }
+        None
+    }
+
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
         let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
         let mut changes = RowChanges::default();
         self.plans
             .affected(client, LOCK_INTERNACOES_DO_PACIENTE, &[id.into()]);
+        if self.prescricoes_exists(client) {
+            let rows = self.affected(client, DELETE_PRESCRICOES_DO_PACIENTE, &[id.into()]);
+            changes.add(Table::Prescricoes, Change::Delete, rows as u64);
+            self.keep_keys(Table::Prescricoes, Change::Delete);
+        }
         for (table, sql) in DELETE_PACIENTE_ROWS {
             let rows = self.affected(client, sql, &[id.into()]);
             changes.add(table, Change::Delete, rows as u64);

@@ -4,7 +4,7 @@
 # worker, is restarted mid-run (offsets kept), and every event is checked against the worker's
 # counters and the database — for REPLICA IDENTITY FULL, then DEFAULT. Also runs the harness's own
 # self-test first, and ends with the scenario scripts listed in tests/cdc/scenarios (the verifier's
-# proof on a full-speed stream, key changes and partitions, the relay, several databases, an
+# proof on a full-speed stream, schema changes, key changes and partitions, the relay, several databases, an
 # incremental snapshot, a session's CALL alimentador_run, …). Prints "cdc: N passed, N failed".
 #   CDC_MODES="full default"   the replica identity modes to run
 #   CDC_SELFTEST=0             skip the harness's self-test

@@ -21,7 +21,8 @@ broken_lifecycles() {
                  + (SELECT count(*) FROM hospital.internacoes WHERE data_saida < data_entrada)"
 }
 # Row changes per table and change kind: the workers' counters, and pg_stat_user_tables.
-counters() { q -d $DB "SELECT string_agg(tabela || ':' || operacao || '=' || linhas, ' ' ORDER BY tabela, operacao) FROM alimentador_changes()"; }
+# (prescricoes only exists once the ddl profile created it)
+counters() { q -d $DB "SELECT string_agg(tabela || ':' || operacao || '=' || linhas, ' ' ORDER BY tabela, operacao) FROM alimentador_changes() WHERE to_regclass('hospital.' || tabela) IS NOT NULL"; }
 table_stats() {
   q -d $DB "SELECT pg_stat_clear_snapshot()" >/dev/null
   # The daily partitions of sinais_vitais (sinais_vitais_pAAAAMMDD) count as their table.
