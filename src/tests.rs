@@ -435,7 +435,7 @@ mod tests {
     #[pg_test]
     fn status_lists_no_worker_when_none_is_configured() {
         assert_eq!(count("SELECT count(*) FROM alimentador_status()"), 0);
-        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 27);
+        assert_eq!(count("SELECT count(*) FROM alimentador_changes()"), 30);
     }
 
     /// Runs one operation of `kind` through the executor, collecting keys: what it reported.
