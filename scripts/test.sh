@@ -39,7 +39,13 @@ step() {
 pgdatas=()
 # At the end, passed or failed: the time of each step (the failed one last).
 finish() {
-  local rc=$? now; now=$(date +%s)
+  local rc=$? now pid; now=$(date +%s)
+  # Tests still running side by side (the run is ending on an error): stop them, so their own exit
+  # traps remove their clusters.
+  if declare -p job_of >/dev/null 2>&1; then
+    for pid in "${!job_of[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+    wait
+  fi
   rm -rf "${pgdatas[@]}"
   [ -z "$step_name" ] || timings+=("$(printf '%5ss  %s' $((now - step_start)) "$step_name")")
   echo "time per step ($((now - start))s in all):"
@@ -118,39 +124,41 @@ logs="$(mktemp -d /tmp/alimentador-test-logs.XXXXXX)"
 pgdatas+=("$logs")
 declare -A job_of=()
 failed=()
-report() {
-  local pid="$1" job="${job_of[$1]}" rc secs
-  local log="$logs/${job//[\/ ]/_}.log"
-  read -r rc secs < "$log.rc"
-  echo; echo "=== $job: $([ "$rc" = 0 ] && echo passed || echo FAILED) in ${secs}s"
-  cat "$log"
-  timings+=("$(printf '%5ss  %s (side by side)' "$secs" "$job")")
-  [ "$rc" = 0 ] || failed+=("$job")
-  unset "job_of[$pid]"
+log_of() { local job="$1"; echo "$logs/${job//[\/ \[\]]/_}.log"; }
+# A job has ended once its .rc file exists (the last thing its subshell writes): reaps and prints it.
+reap_ended() {
+  local pid job log rc secs
+  for pid in "${!job_of[@]}"; do
+    job="${job_of[$pid]}"; log="$(log_of "$job")"
+    [ -f "$log.rc" ] || continue
+    wait "$pid" || true
+    read -r rc secs < "$log.rc"
+    echo; echo "=== $job: $([ "$rc" = 0 ] && echo passed || echo FAILED) in ${secs}s"
+    cat "$log"
+    timings+=("$(printf '%5ss  %s (side by side)' "$secs" "$job")")
+    [ "$rc" = 0 ] || failed+=("$job")
+    unset "job_of[$pid]"
+  done
 }
 for t in "${pooled[@]}"; do
   [ -x "$t" ] || continue
   for major in $PG_MAJORS; do
     if first_only "$t" && [ "$major" != "$first_major" ]; then continue; fi
-    while [ "${#job_of[@]}" -ge "$JOBS" ]; do
-      wait -n -p done_pid "${!job_of[@]}" || true
-      report "$done_pid"
-    done
+    while reap_ended; [ "${#job_of[@]}" -ge "$JOBS" ]; do sleep 1; done
     job="[$major] $t"
-    log="$logs/${job//[\/ ]/_}.log"
+    log="$(log_of "$job")"
     (
       began=$(date +%s)
+      set +e
       run_on "$major" "$t" >"$log" 2>&1
-      echo "$? $(( $(date +%s) - began ))" > "$log.rc"
+      rc=$?
+      echo "$rc $(( $(date +%s) - began ))" > "$log.tmp" && mv "$log.tmp" "$log.rc"
     ) &
     job_of[$!]="$job"
     echo "  started $job"
   done
 done
-while [ "${#job_of[@]}" -gt 0 ]; do
-  wait -n -p done_pid "${!job_of[@]}" || true
-  report "$done_pid"
-done
+while reap_ended; [ "${#job_of[@]}" -gt 0 ]; do sleep 1; done
 if [ "${#failed[@]}" -gt 0 ]; then
   step_name="the tests side by side: ${failed[*]}"
   exit 1

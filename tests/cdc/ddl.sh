@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Schema evolution through the real Debezium connector: 2 workers stream the `ddl` profile (the default
-# mix, the seven schema changes, prescriptions) at 200 operations/s while tests/cdc/stream_lib.sh
+# mix, the seven schema changes, prescriptions) with key changes (update_paciente_id) and vital signs
+# (the partitioned sinais_vitais) at 200 operations/s while tests/cdc/stream_lib.sh
 # captures it with the schema envelope, checkpoints and a connector restart. Then: the schema Debezium
 # reports for each changed table has the new column or type (tests/cdc/ddl_check.py), the changes are
 # bracketed by their alimentador.ddl messages, and tools/alimentador-verify replays the captured values
@@ -19,7 +20,7 @@ work="$(mktemp -d /tmp/alimentador-cdc-ddl.XXXXXX)"; chmod 755 "$work"
 cleanup() { cleanup_clusters; [ -n "${KEEP_CLUSTERS:-}" ] || rm -rf "$work"; }
 
 export STREAM_RATE=200
-STREAM_WEIGHTS=ddl
+STREAM_WEIGHTS='ddl,update_paciente_id=2,insert_sinal_vital=10'
 if ! stream_capture "$work" --set value.converter.schemas.enable=true; then
   check "a real capture of the ddl profile" false
   summary cdc-ddl; exit 1

@@ -20,8 +20,12 @@ catalog() { psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U post
 counters() { q -d $DB "SELECT string_agg(tabela || ':' || operacao || '=' || linhas, ' ' ORDER BY tabela, operacao) FROM alimentador_changes() WHERE tabela <> 'pulso'"; }
 table_stats() {
   q -d $DB "SELECT pg_stat_clear_snapshot()" >/dev/null
-  q -d $DB "SELECT string_agg(format('%s:delete=%s %s:insert=%s %s:update=%s', relname, n_tup_del, relname, n_tup_ins, relname, n_tup_upd), ' ' ORDER BY relname)
-            FROM pg_stat_user_tables WHERE schemaname = 'hospital' AND relname <> 'pulso'"
+  # The daily partitions of sinais_vitais count as their table; the signaling table is Debezium's.
+  q -d $DB "SELECT string_agg(format('%s:delete=%s %s:insert=%s %s:update=%s', t, d, t, i, t, u), ' ' ORDER BY t)
+            FROM (SELECT regexp_replace(relname, '_p[0-9]{8}$', '') AS t, sum(n_tup_del) AS d, sum(n_tup_ins) AS i,
+                         sum(n_tup_upd) AS u
+                  FROM pg_stat_user_tables
+                  WHERE schemaname = 'hospital' AND relname NOT IN ('pulso', 'debezium_sinalizacao') GROUP BY 1) s"
 }
 # The LSNs of the closing messages of the changes (fase mudanca), from the slot, in order.
 closing_lsns() {

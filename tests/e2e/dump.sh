@@ -26,7 +26,7 @@ counts() { q -d "$1" "SELECT string_agg(tabela || '=' || linhas, ' ') FROM alime
 published() { q -d "$1" "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_publication_tables WHERE pubname = 'alimentador_pub'"; }
 # With publish_via_partition_root off the partitions of sinais_vitais are listed, not the table.
 check "the seed published every hospital table" eq "$(published origem | sed 's/ sinais_vitais_p[0-9]*//g')" \
-  "consultas convenios exames internacoes medicos pacientes pacientes_convenios pulso"
+  "consultas convenios debezium_sinalizacao exames internacoes medicos pacientes pacientes_convenios pulso"
 check "... and the partitions of sinais_vitais" contains "$(published origem)" "sinais_vitais_p"
 # What alimentador_publish() returns: the tables in the publication (sinais_vitais itself).
 publish() { q -d "$1" "SELECT string_agg(tabela, ' ' ORDER BY tabela) FROM alimentador_publish()"; }
