@@ -309,6 +309,15 @@ fn alimentador_changes() -> TableIterator<
     TableIterator::new(rows)
 }
 
+/// The hospital clock now (alimentador.time_scale, clock.rs): the time the workers date their rows
+/// by and move lifecycles along by. The real time at scale 1, or without the preload.
+#[pg_extern(volatile, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn alimentador_relogio() -> TimestampWithTimeZone {
+    TimestampWithTimeZone::try_from(status::hospital_now())
+        .expect("the hospital clock within PostgreSQL's range")
+}
+
 /// The name of the database this session is connected to.
 fn current_database() -> String {
     // SAFETY: MyDatabaseId is set in a connected backend; get_database_name returns a palloc'd copy
@@ -393,6 +402,11 @@ fn alimentador_settings() -> TableIterator<
         (
             "long_transaction_duration".to_string(),
             format!("{}s", settings::LONG_TRANSACTION_DURATION.get()),
+            origin(false),
+        ),
+        (
+            "time_scale".to_string(),
+            settings::TIME_SCALE.get().to_string(),
             origin(false),
         ),
         (

@@ -4,6 +4,7 @@
 mod api;
 mod backoff;
 mod cdc;
+mod clock;
 mod controls;
 pub mod datagen;
 mod errors;

@@ -35,6 +35,7 @@ pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static LONG_TRANSACTION_DURATION: GucSetting<i32> = GucSetting::<i32>::new(30);
 pub static VITAIS_RETENCAO: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static TIME_SCALE: GucSetting<f64> = GucSetting::<f64>::new(1.0);
 pub static ARRIVALS: GucSetting<ArrivalsSetting> =
     GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
 pub static LEDGER: GucSetting<LedgerSetting> =
@@ -106,6 +107,9 @@ pub fn register(preloading: bool) {
     GucRegistry::define_int_guc(c"alimentador.long_transaction_duration", c"How long transacao_longa, bloqueio_de_linhas and ocioso_em_transacao keep their transaction open.",
         c"Default 30s, at most 10min. Those operations are off by default (weight 0; the long-tx profile turns them on); one worker at a time holds one, a pause ends it. Reloadable.",
         &LONG_TRANSACTION_DURATION, 1, 600, GucContext::Sighup, GucFlags::UNIT_S);
+    GucRegistry::define_float_guc(c"alimentador.time_scale", c"The hospital clock's pace: simulated seconds per real second (1 = real time, 168 = a week an hour).",
+        c"The workers date appointments, collections, results, admissions, discharges and readings by the hospital clock, and move lifecycles along by it; created_at/updated_at stay real. A new value applies from the moment it is read: the clock never jumps. From 1 to 100000. Reloadable.",
+        &TIME_SCALE, crate::clock::MIN_SCALE, crate::clock::MAX_SCALE, GucContext::Sighup, GucFlags::default());
     GucRegistry::define_int_guc(c"alimentador.vitais_retencao", c"Days of hospital.sinais_vitais partitions kept; older ones are dropped (0 keeps them all).",
         c"Default 0: no partition is ever dropped. N > 0: whoever creates the coming days' partitions (the stream's insert_sinal_vital, alimentador_particoes_vitais()) drops the daily partitions that ended more than N days ago. A dropped partition emits no delete events. Reloadable; a superuser may SET it in a session.",
         &VITAIS_RETENCAO, 0, 3650, GucContext::Suset, GucFlags::default());

@@ -12,6 +12,7 @@ use pgrx::shmem::PGRXSharedMemory;
 
 use serde_json::{json, Map, Value};
 
+use crate::clock::Clock;
 use crate::controls::{self, ControlsError, Overrides};
 use crate::model::{Change, OpKind, RowChanges, Table, Tally};
 use crate::schedule::{Moment, Schedule};
@@ -169,6 +170,9 @@ pub struct Control {
     pub schedule_since: pg_sys::TimestampTz,
     /// The worker holding a long transaction open, if any: one at a time (see hold.rs).
     pub hold_owner: Option<usize>,
+    /// The hospital clock (alimentador.time_scale), anchored at its first use; kept in shared
+    /// memory only, so a server restart starts it again from the real time.
+    pub clock: Option<Clock>,
 }
 
 /// What the workers of one database share about connecting to it.
@@ -203,6 +207,7 @@ impl Default for Shared {
                 schedule: Schedule::CONSTANT,
                 schedule_since: 0,
                 hold_owner: None,
+                clock: None,
             },
             workers: [WorkerSlot::EMPTY; MAX_SLOTS],
         }
@@ -333,6 +338,28 @@ const UNIX_TO_POSTGRES_EPOCH: i64 = 946_684_800;
 
 /// When `schedule` is at now: since when it is in force (the first worker or function to see a
 /// new schedule, e.g. after a reload, starts it), and the server's local time for `daily`.
+/// The hospital clock's time now: the real time scaled by `alimentador.time_scale` from when the
+/// scale came into force (clock.rs), shared by every backend; the real time when the library is not
+/// preloaded.
+pub fn hospital_now() -> pg_sys::TimestampTz {
+    let real = now();
+    if !ATTACHED.load(Ordering::Relaxed) {
+        return real;
+    }
+    let scale = crate::settings::TIME_SCALE.get();
+    if let Some(clock) = SHARED.share().control.clock.filter(|c| c.scale() == scale) {
+        return clock.at(real);
+    }
+    let mut shared = SHARED.exclusive();
+    let clock = match shared.control.clock {
+        Some(c) if c.scale() == scale => c,
+        Some(c) => c.rescaled(real, scale),
+        None => Clock::real_time(real).rescaled(real, scale),
+    };
+    shared.control.clock = Some(clock);
+    clock.at(real)
+}
+
 pub fn schedule_moment(schedule: &Schedule) -> Moment {
     let now = now();
     let control = SHARED.share().control;
@@ -346,10 +373,12 @@ pub fn schedule_moment(schedule: &Schedule) -> Moment {
         }
         shared.control.schedule_since
     };
-    let unix = now.div_euclid(1_000_000) + UNIX_TO_POSTGRES_EPOCH;
+    // The daily curve follows the hospital clock; steps, ramps and bursts the real time.
+    let hospital = hospital_now();
+    let unix = hospital.div_euclid(1_000_000) + UNIX_TO_POSTGRES_EPOCH;
     Moment {
         elapsed: (now - since) as f64 / 1e6,
-        local_unix: (unix + utc_offset(unix)) as f64 + now.rem_euclid(1_000_000) as f64 / 1e6,
+        local_unix: (unix + utc_offset(unix)) as f64 + hospital.rem_euclid(1_000_000) as f64 / 1e6,
     }
 }
 

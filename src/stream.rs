@@ -2,7 +2,7 @@
 //! background workers and `alimentador_stream()` in a session; the caller decides the transaction
 //! boundary (a transaction per batch in a worker, a subtransaction in a session).
 
-use chrono::Utc;
+use pgrx::datum::TimestampWithTimeZone;
 use pgrx::prelude::*;
 use rand::RngExt;
 
@@ -11,6 +11,7 @@ use crate::model::{Keys, OpKind, Tally};
 use crate::operations::run::Executor;
 use crate::operations::Weights;
 use crate::skew::Skew;
+use crate::{pgtypes, status};
 
 pub struct Engine {
     rng: Rng,
@@ -55,12 +56,17 @@ impl Engine {
     /// With `keys`, the batch also says which rows (primary keys) it changed.
     pub fn run_batch(&mut self, weights: &Weights, ops: u32, keys: bool) -> Batch {
         self.executor.collect_keys(keys);
+        // One time for the whole batch, as now() is one time for a whole transaction.
+        let hospital_now = pgtypes::from_timestamptz(
+            TimestampWithTimeZone::try_from(status::hospital_now())
+                .expect("the hospital clock within PostgreSQL's range"),
+        );
         Spi::connect_mut(|client| {
             let mut tally = Tally::default();
             for _ in 0..ops {
                 let kind = weights.pick(self.rng.random_range(0..weights.total()));
                 self.current = Some(kind);
-                match self.executor.run(client, &mut self.rng, kind, Utc::now()) {
+                match self.executor.run(client, &mut self.rng, kind, hospital_now) {
                     Some(changes) => {
                         tally.done[kind as usize] += 1;
                         tally.rows.merge(&changes);

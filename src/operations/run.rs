@@ -66,7 +66,7 @@ const INSERT_EXAMES_LOTE: &str = include_str!("../../sql/stream/insert_exames_lo
 const INSERT_INTERNACAO: &str = include_str!("../../sql/stream/insert_internacao.sql");
 const UPDATE_INTERNACAO_ALTA: &str = include_str!("../../sql/stream/update_internacao_alta.sql");
 const DELETE_VINCULO: &str =
-    "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < current_date RETURNING id";
+    "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < $2::date RETURNING id";
 /// `$2` consecutive appointments from a random point that leaves room for `$2` of them.
 const REAJUSTE_CONSULTAS: &str = include_str!("../../sql/stream/reajuste_consultas.sql");
 const INSERT_PACIENTE_CONVENIO: &str =
@@ -158,8 +158,12 @@ pub struct Executor {
     keys: Keys,
     /// Where picks start in the id range (alimentador.skew).
     skew: Skew,
-    /// When the partitions of sinais_vitais were last made sure of.
-    partitions_checked: Option<std::time::Instant>,
+    /// When the partitions of sinais_vitais were last made sure of: in real time, and on the
+    /// hospital clock (which may run a day ahead in seconds, alimentador.time_scale).
+    partitions_checked: Option<(std::time::Instant, DateTime<Utc>)>,
+    /// The hospital clock's time of the operation running (clock.rs): what the lifecycle steps
+    /// compare with (past-due, collected, begun), as the rows they write are dated by it.
+    now: DateTime<Utc>,
 }
 
 /// What one operation did: `None` when no eligible row existed (skipped).
@@ -248,8 +252,14 @@ impl Executor {
         }
     }
 
+    /// The hospital clock's now, as the last parameter of the statements that compare with it.
+    fn now_datum(&self) -> DatumWithOid<'static> {
+        pgtypes::timestamptz(self.now).into()
+    }
+
     /// Picks from a random start (drawn as alimentador.skew says); if nothing is at or after it,
-    /// once more from the beginning.
+    /// once more from the beginning. The statement gets `$1` = the start as a fraction of the id
+    /// range, `$2` = the hospital clock's now (used by those that compare dates with it).
     fn pick_wrapping<T: Row>(
         &mut self,
         client: &mut SpiClient,
@@ -257,8 +267,9 @@ impl Executor {
         sql: &'static str,
     ) -> Option<T> {
         let start = self.skew.fraction(|| rng.random());
-        self.pick(client, sql, &[start.into()])
-            .or_else(|| self.pick(client, sql, &[0.0f64.into()]))
+        let now = self.now_datum();
+        self.pick(client, sql, &[start.into(), now])
+            .or_else(|| self.pick(client, sql, &[0.0f64.into(), self.now_datum()]))
     }
 
     /// Whether the hospital has been seeded (it has doctors).
@@ -275,6 +286,7 @@ impl Executor {
         kind: OpKind,
         now: DateTime<Utc>,
     ) -> Outcome {
+        self.now = now;
         match kind {
             OpKind::InsertPaciente => self.insert_paciente(client, rng, now),
             OpKind::InsertConsulta => self.insert_consulta(client, rng, now),
@@ -376,7 +388,11 @@ impl Executor {
         let exams: Option<(i64,)> = self.pick(
             client,
             BLOQUEIO_EXAMES,
-            &[rng.random::<f64>().into(), LOCKED_EXAMS.into()],
+            &[
+                rng.random::<f64>().into(),
+                LOCKED_EXAMS.into(),
+                self.now_datum(),
+            ],
         );
         // No row (min(id) is NULL) when every patient from that point on is locked by others.
         let (patients, first): (i64, i64) = self.pick(
@@ -533,7 +549,7 @@ impl Executor {
         now: DateTime<Utc>,
     ) -> Outcome {
         let due: Option<(i64, TimestampWithTimeZone)> =
-            self.pick(client, PICK_CONSULTA_VENCIDA, &[]);
+            self.pick(client, PICK_CONSULTA_VENCIDA, &[self.now_datum()]);
         let (id, data, is_due) = match due {
             Some((id, data)) => (id, data, true),
             None => {
@@ -547,7 +563,11 @@ impl Executor {
             self.affected(
                 client,
                 UPDATE_CONSULTA_DATA,
-                &[id.into(), pgtypes::timestamptz(new_date).into()],
+                &[
+                    id.into(),
+                    pgtypes::timestamptz(new_date).into(),
+                    self.now_datum(),
+                ],
             )
         } else {
             let status =
@@ -555,7 +575,7 @@ impl Executor {
             self.affected(
                 client,
                 UPDATE_CONSULTA_STATUS,
-                &[id.into(), status.code().into()],
+                &[id.into(), status.code().into(), self.now_datum()],
             )
         };
         self.one(Table::Consultas, Change::Update, rows)
@@ -611,7 +631,9 @@ impl Executor {
         table: Table,
     ) -> Outcome {
         let id: i64 = self.pick_wrapping::<FirstId>(client, rng, pick)?.0;
-        self.change(client, delete, &[id.into()], table, Change::Delete)
+        // $2, the hospital clock's now: for the statements that re-check a date (an expired link).
+        let args = [id.into(), self.now_datum()];
+        self.change(client, delete, &args, table, Change::Delete)
     }
 
     fn insert_exames_lote(
@@ -768,19 +790,19 @@ impl Executor {
     }
 
     /// A reading for a random active admission, measured now; first makes sure the partitions of
-    /// the coming days exist (at most every PARTITION_CHECK_INTERVAL).
+    /// the coming days exist (at most every PARTITION_CHECK_INTERVAL, or when the hospital clock
+    /// moved on by a day since: the partitions reach two days ahead).
     fn insert_sinal_vital(
         &mut self,
         client: &mut SpiClient,
         rng: &mut Rng,
         now: DateTime<Utc>,
     ) -> Outcome {
-        if self
-            .partitions_checked
-            .is_none_or(|at| at.elapsed() >= PARTITION_CHECK_INTERVAL)
-        {
-            maintain_partitions(client);
-            self.partitions_checked = Some(std::time::Instant::now());
+        if self.partitions_checked.is_none_or(|(at, hospital)| {
+            at.elapsed() >= PARTITION_CHECK_INTERVAL || now - hospital >= chrono::Duration::days(1)
+        }) {
+            maintain_partitions(client, self.now_datum());
+            self.partitions_checked = Some((std::time::Instant::now(), now));
         }
         let internacao: i64 = self
             .pick_wrapping::<FirstId>(client, rng, PICK_INTERNACAO_PARA_SINAIS)?
@@ -810,15 +832,18 @@ impl Executor {
 /// `alimentador.vitais_retencao` when it is set (alimentador_particoes_vitais() in sql/vitais.sql).
 /// The extension's schema is looked up each time: it is where the function lives, and a DROP and
 /// CREATE EXTENSION mid-stream may move it.
-fn maintain_partitions(client: &mut SpiClient) {
+fn maintain_partitions(client: &mut SpiClient, now: DatumWithOid) {
     let schema: String = client
         .select(EXTENSION_SCHEMA, None, &[])
         .and_then(|t| t.first().get_one::<String>())
         .unwrap_or_else(|e| panic!("finding the extension's schema: {e}"))
         .unwrap_or_else(|| panic!("the extension alimentador is not installed"));
-    let sql = format!("SELECT count(*) FROM {schema}.alimentador_particoes_vitais()");
+    // The days of the hospital clock ($1): at a time_scale above 1 they pass faster than real ones.
+    let sql = format!(
+        "SELECT count(*) FROM {schema}.alimentador_particoes_vitais(ate => $1 + interval '2 days', desde => $1)"
+    );
     client
-        .update(sql.as_str(), None, &[])
+        .update(sql.as_str(), None, &[now])
         .unwrap_or_else(|e| panic!("creating the partitions of hospital.sinais_vitais: {e}"));
 }
 
