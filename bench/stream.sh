@@ -38,8 +38,13 @@ pgbench_rate() {
            update_paciente@8 update_consulta@10 update_exame@7 update_internacao@5; do
     scripts+=(-f "bench/pgbench/${s%@*}.sql@${s#*@}")
   done
-  "$PG_BIN/pgbench" -n -M prepared -c 1 -T "$SECS" -h "$PGDIR" -p "$PGPORT" -U postgres "${scripts[@]}" postgres 2>&1 \
-    | awk '/^tps/ { printf "%d\n", $3 }'
+  local out
+  if ! out=$("$PG_BIN/pgbench" -n -M prepared -c 1 -T "$SECS" -h "$PGDIR" -p "$PGPORT" -U postgres "${scripts[@]}" postgres 2>&1); then
+    echo "$out" >&2
+    echo "bench/stream.sh: pgbench failed (its output is above)" >&2
+    return 1
+  fi
+  awk '/^tps/ { printf "%d\n", $3 }' <<<"$out"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
