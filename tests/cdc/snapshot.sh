@@ -67,15 +67,16 @@ for _ in $(seq 300); do
   sleep 1
 done
 check "the snapshot ran while the stream changed the rows ($last reads)" between "$last" 1000 10000000
-sleep 2 # the stream goes on after the snapshot
+# The stream goes on after the snapshot, at least until a long transaction committed (one holds at a
+# time, 4 s each, and bloqueio_de_linhas draws its turns too).
+check "long transactions were committed during the run" wait_for 90 \
+  "SELECT sum(coalesce((feitas_por_operacao->>'transacao_longa')::int, 0)) > 0 FROM alimentador_status()" t $DB
 q -d $DB "SELECT alimentador_pause()" >/dev/null
 check "paused" wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" paused,paused $DB
 q -d $DB "SELECT pg_logical_emit_message(true, 'alimentador_teste', 'fim')" >/dev/null
 for _ in $(seq 600); do grep -q '"alimentador_teste"' "$work/events.jsonl" 2>/dev/null && break; sleep 0.2; done
 touch "$work/stop"; wait $pid
 
-check "long transactions were committed during the run" wait_for 5 \
-  "SELECT sum(coalesce((feitas_por_operacao->>'transacao_longa')::int, 0)) > 0 FROM alimentador_status()" t $DB
 # A transaction that began long before others and committed after them: in commit order, how many
 # transactions with a later transaction id (begun later) committed before it.
 spanned=$("$PY" -c '
