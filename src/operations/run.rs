@@ -406,20 +406,7 @@ impl Executor {
         );
         claim.wait();
         let (nome,): (String,) = self.pick(client, NOME_PACIENTE, &[first.into()])?;
-        let c = datagen::patient_contact(rng, &nome);
-        let args: [DatumWithOid; 4] = [
-            first.into(),
-            c.telefone.as_str().into(),
-            c.email.as_str().into(),
-            c.endereco.as_str().into(),
-        ];
-        self.change(
-            client,
-            UPDATE_PACIENTE,
-            &args,
-            Table::Pacientes,
-            Change::Update,
-        )
+        self.change_contact(client, rng, first, &nome)
     }
 
     fn random_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Option<i64> {
@@ -524,7 +511,18 @@ impl Executor {
     fn update_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
         let (id, nome): (i64, String) =
             self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_ATUALIZAR)?;
-        let c = datagen::patient_contact(rng, &nome);
+        self.change_contact(client, rng, id, &nome)
+    }
+
+    /// Patient `id` (already locked by the caller) gets a new phone, e-mail and address.
+    fn change_contact(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        id: i64,
+        nome: &str,
+    ) -> Outcome {
+        let c = datagen::patient_contact(rng, nome);
         let args: [DatumWithOid; 4] = [
             id.into(),
             c.telefone.as_str().into(),

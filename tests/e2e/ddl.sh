@@ -18,22 +18,13 @@ history_count() { wait_for "$1" "SELECT count(*) FROM alimentador_schema_history
 failures() { q -d $DB "SELECT sum(falhas) FROM alimentador_status()"; }
 catalog() { psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -d "$1" -f tests/e2e/ddl_catalog.sql; }
 counters() { q -d $DB "SELECT string_agg(tabela || ':' || operacao || '=' || linhas, ' ' ORDER BY tabela, operacao) FROM alimentador_changes() WHERE tabela <> 'pulso'"; }
-table_stats() {
-  q -d $DB "SELECT pg_stat_clear_snapshot()" >/dev/null
-  # The daily partitions of sinais_vitais count as their table; the signaling table is Debezium's.
-  q -d $DB "SELECT string_agg(format('%s:delete=%s %s:insert=%s %s:update=%s', t, d, t, i, t, u), ' ' ORDER BY t)
-            FROM (SELECT regexp_replace(relname, '_p[0-9]{8}$', '') AS t, sum(n_tup_del) AS d, sum(n_tup_ins) AS i,
-                         sum(n_tup_upd) AS u
-                  FROM pg_stat_user_tables
-                  WHERE schemaname = 'hospital' AND relname NOT IN ('pulso', 'debezium_sinalizacao') GROUP BY 1) s"
-}
+table_stats() { hospital_table_stats $DB pulso; }
 # The LSNs of the closing messages of the changes (fase mudanca), from the slot, in order.
 closing_lsns() {
   q -d $DB "SELECT string_agg(lsn::text, ' ' ORDER BY lsn) FROM pg_logical_slot_peek_changes('ddl', NULL, NULL)
             WHERE data LIKE 'message: transactional: 1 prefix: alimentador.ddl,%' AND data LIKE '%\"fase\": \"mudanca\"%'
               AND data LIKE '%\"momento\": \"fim\"%'"
 }
-delta() { join -t= <(tr ' ' '\n' <<<"$1" | sort) <(tr ' ' '\n' <<<"$2" | sort) | awk -F= '{ print $1 "=" ($3 - $2) }'; }
 # counters_match C1 S1: the counters' change since C1 equals the statistics' since S1; the statistics
 # of the (paused) workers' last transactions reach pg_stat_user_tables within a second or so.
 counters_match() {

@@ -23,17 +23,7 @@ broken_lifecycles() {
 # Row changes per table and change kind: the workers' counters, and pg_stat_user_tables.
 # (prescricoes only exists once the ddl profile created it)
 counters() { q -d $DB "SELECT string_agg(tabela || ':' || operacao || '=' || linhas, ' ' ORDER BY tabela, operacao) FROM alimentador_changes() WHERE to_regclass('hospital.' || tabela) IS NOT NULL"; }
-table_stats() {
-  q -d $DB "SELECT pg_stat_clear_snapshot()" >/dev/null
-  # The daily partitions of sinais_vitais (sinais_vitais_pAAAAMMDD) count as their table.
-  q -d $DB "SELECT string_agg(format('%s:delete=%s %s:insert=%s %s:update=%s', t, d, t, i, t, u), ' ' ORDER BY t)
-            FROM (SELECT regexp_replace(relname, '_p[0-9]{8}$', '') AS t, sum(n_tup_del) AS d, sum(n_tup_ins) AS i,
-                         sum(n_tup_upd) AS u
-                  FROM pg_stat_user_tables
-                  WHERE schemaname = 'hospital' AND relname <> 'debezium_sinalizacao' GROUP BY 1) s" # that one is Debezium's
-}
-# Differences between two "name=value ..." snapshots, as "name=delta" lines.
-delta() { join -t= <(tr ' ' '\n' <<<"$1" | sort) <(tr ' ' '\n' <<<"$2" | sort) | awk -F= '{ print $1 "=" ($3 - $2) }'; }
+table_stats() { hospital_table_stats $DB; }
 
 echo "== worker: waits quietly for the database, the extension and the seed"
 new_cluster worker "shared_preload_libraries = 'alimentador'" "alimentador.database = '$DB'" \

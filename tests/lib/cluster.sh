@@ -105,3 +105,20 @@ summary() {
   echo "$1: $PASSED passed, $FAILED failed"
   [ "$FAILED" = 0 ]
 }
+
+# hospital_table_stats DB [TABLE...]: "table:delete=N table:insert=N table:update=N ..." of schema
+# hospital from pg_stat_user_tables (fresh), the daily partitions of sinais_vitais counted as their
+# table; Debezium's signaling table and the TABLEs named are left out.
+hospital_table_stats() {
+  local db="$1" left_out="'debezium_sinalizacao'" t; shift
+  for t in "$@"; do left_out+=", '$t'"; done
+  q -d "$db" "SELECT pg_stat_clear_snapshot()" >/dev/null
+  q -d "$db" "SELECT string_agg(format('%s:delete=%s %s:insert=%s %s:update=%s', t, d, t, i, t, u), ' ' ORDER BY t)
+              FROM (SELECT regexp_replace(relname, '_p[0-9]{8}$', '') AS t, sum(n_tup_del) AS d,
+                           sum(n_tup_ins) AS i, sum(n_tup_upd) AS u
+                    FROM pg_stat_user_tables
+                    WHERE schemaname = 'hospital' AND relname NOT IN ($left_out) GROUP BY 1) s"
+}
+
+# delta BEFORE AFTER: the differences between two "name=value ..." snapshots, as "name=delta" lines.
+delta() { join -t= <(tr ' ' '\n' <<<"$1" | sort) <(tr ' ' '\n' <<<"$2" | sort) | awk -F= '{ print $1 "=" ($3 - $2) }'; }
