@@ -25,16 +25,16 @@ closing_lsns() {
             WHERE data LIKE 'message: transactional: 1 prefix: alimentador.ddl,%' AND data LIKE '%\"fase\": \"mudanca\"%'
               AND data LIKE '%\"momento\": \"fim\"%'"
 }
-# counters_match C1 S1: the counters' change since C1 equals the statistics' since S1; the statistics
+# counters_match C1 S1: the counters' change since C1 equals the statistics' since S1 (same_changes); the statistics
 # of the (paused) workers' last transactions reach pg_stat_user_tables within a second or so.
 counters_match() {
   local counted observed
   for _ in $(seq 50); do
     counted=$(delta "$1" "$(counters)"); observed=$(delta "$2" "$(table_stats)")
-    [ "$counted" = "$observed" ] && return 0
+    same_changes "$counted" "$observed" 2>/dev/null && break
     sleep 0.2
   done
-  eq "$counted" "$observed"
+  same_changes "$counted" "$observed"
 }
 history_lsns() { q -d $DB "SELECT string_agg(lsn::text, ' ' ORDER BY seq) FROM alimentador_schema_history()"; }
 increasing() { q -d $DB "SELECT coalesce(bool_and(a.lsn < b.lsn), true)::text FROM alimentador_schema_history() a JOIN alimentador_schema_history() b ON b.seq = a.seq + 1"; }

@@ -122,3 +122,25 @@ hospital_table_stats() {
 
 # delta BEFORE AFTER: the differences between two "name=value ..." snapshots, as "name=delta" lines.
 delta() { join -t= <(tr ' ' '\n' <<<"$1" | sort) <(tr ' ' '\n' <<<"$2" | sort) | awk -F= '{ print $1 "=" ($3 - $2) }'; }
+
+# same_changes COUNTED OBSERVED: the counters' deltas ("table:operation=N" lines of `delta`) equal
+# pg_stat_user_tables' but for one thing: an INSERT ... ON CONFLICT DO NOTHING that lost a race to a
+# concurrent insert of the same key is counted by PostgreSQL as an insert and a delete
+# (heap_abort_speculative), though no row changed and nothing reaches a change stream. So a table may
+# show k more inserts and k more deletes than counted, nothing else. On a difference, prints it.
+same_changes() {
+  local report
+  report=$(join -t= -a1 -a2 -e 0 -o 0,1.2,2.2 <(sort <<<"$1") <(sort <<<"$2") | awk -F= '
+    { split($1, k, ":"); t[k[1]] = 1; d[$1] = $3 - $2; c[$1] = $2; o[$1] = $3 }
+    END {
+      for (x in t) {
+        i = d[x ":insert"] + 0; e = d[x ":delete"] + 0; u = d[x ":update"] + 0
+        if (u != 0 || i != e || i < 0)
+          printf "    %s: counted %d/%d/%d, pg_stat_user_tables %d/%d/%d (insert/update/delete)\n", x,
+            c[x ":insert"], c[x ":update"], c[x ":delete"], o[x ":insert"], o[x ":update"], o[x ":delete"]
+        else if (i > 0) printf "    (%s: %d speculative insertions lost their race)\n", x, i
+      }
+    }')
+  [ -n "$report" ] && echo "$report" >&2
+  ! grep -q 'counted' <<<"$report"
+}
