@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
-# Stream benchmark (not a test): the background worker at unlimited rate (1 and 2 workers,
-# synchronous_commit on and off) against pgbench running the same 8-operation mix (bench/pgbench/,
-# prepared statements, one client), in one run on one cluster. Prints ops/s and the ratios, and the
-# worker's memory (VmRSS) over the run. Builds the extension in release mode first.
-#   BENCH_SECONDS=20   measuring time per configuration
-#   BENCH_SOAK=600     also run one worker for this many seconds and print its memory every minute
+# Stream benchmark (not a test): one background worker at unlimited rate against pgbench running the
+# same 8-operation mix (bench/pgbench/: the default weights, prepared statements, one client, random
+# ids drawn by the client: a random row for inserts and patient updates, a random starting id for the
+# other updates, which change the first eligible row from there as the stream's picks do), with
+# synchronous_commit on and off; then two workers against one. Runs alternate BENCH_ROUNDS times on
+# one cluster after a scale-1 seed; prints medians and the ratios, each against its target (issue
+# 13), and the machine's fsync rate.
+#
+# Two measures, because the two sides do not skip alike: an admission of a patient already in
+# hospital is a no-op transaction for pgbench; the worker looks further for a patient to admit.
+#   operations/s   attempted operations: pgbench's transactions, the worker's done + skipped;
+#   changes/s      rows inserted, updated or deleted in schema hospital: what a CDC pipeline carries
+#                  (pg_stat_user_tables for pgbench, the worker's counters, which equal it).
+# WAL bytes per change counts everything each side writes (the worker's ledger message included).
+#   BENCH_SECONDS=15   measuring time per run     BENCH_ROUNDS=3   runs per configuration
+#   SKIP_BUILD=1       use the installed build (default: build and install in release mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECS="${BENCH_SECONDS:-20}"
+SECS="${BENCH_SECONDS:-15}"
+ROUNDS="${BENCH_ROUNDS:-3}"
 [ -n "${SKIP_BUILD:-}" ] || scripts/build-extension.sh release >/dev/null
+# shellcheck source=tests/lib/cluster.sh
 . tests/lib/cluster.sh
 new_cluster bench-stream "shared_preload_libraries = 'alimentador'" "alimentador.database = 'postgres'" \
-  "alimentador.enabled = off" "alimentador.rate = 0" "alimentador.heartbeat_interval = 0" "alimentador.marker_interval = 0" \
-  "wal_level = logical" "shared_buffers = '512MB'" "max_wal_size = '4GB'"
+  "alimentador.enabled = off" "alimentador.rate = 0" "alimentador.heartbeat_interval = 0" \
+  "alimentador.marker_interval = 0" "wal_level = logical" "shared_buffers = '512MB'" "max_wal_size = '4GB'"
 q "CREATE EXTENSION alimentador"
 q "SELECT count(*) FROM alimentador_seed()" >/dev/null
+# The seed's id ranges, for pgbench's client-side random ids.
+ids=()
+for v in np:pacientes nm:medicos nc:consultas ne:exames ni:internacoes; do
+  ids+=(-D "${v%%:*}=$(q "SELECT max(id) FROM hospital.${v#*:}")")
+done
 
 restart_with_workers() {
   q "ALTER SYSTEM SET alimentador.workers = $1" >/dev/null
@@ -22,65 +39,101 @@ restart_with_workers() {
   wait_for 30 "SELECT count(*) FROM alimentador_status() WHERE estado = 'paused'" "$1"
 }
 synchronous_commit() { q "ALTER SYSTEM SET synchronous_commit = $1" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null; sleep 1; }
-done_ops() { q "SELECT sum(feitas) FROM alimentador_status()"; }
-rss_kb() { q "SELECT string_agg(pid::text, ' ') FROM alimentador_status()" | xargs -n1 | while read -r p; do awk '/RssAnon/ { print $2 }' "/proc/$p/status"; done | paste -sd+ | bc; }
-
-worker_rate() {
-  q "SELECT alimentador_resume()" >/dev/null; sleep 3
-  local a b; a=$(done_ops); sleep "$SECS"; b=$(done_ops)
-  q "SELECT alimentador_pause()" >/dev/null; sleep 1
-  echo $(( (b - a) / SECS ))
+wal_lsn() { q "SELECT pg_current_wal_lsn()"; }
+wal_bytes() { q "SELECT pg_wal_lsn_diff('$2', '$1')::bigint"; }
+# "operations changes" of the workers so far.
+worker_totals() {
+  q "SELECT (SELECT sum(feitas) + sum(puladas) FROM alimentador_status()) || ' ' ||
+            (SELECT sum(linhas) FROM alimentador_changes() WHERE tabela <> 'pulso')"
+}
+hospital_changes() {
+  q "SELECT pg_stat_clear_snapshot()" >/dev/null
+  q "SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables WHERE schemaname = 'hospital'"
 }
 
-pgbench_rate() {
-  local scripts=() s
+# A run prints "operations/s changes/s WAL-bytes-per-change".
+worker_run() {
+  q "SELECT alimentador_resume()" >/dev/null; sleep 3
+  local a b l1 l2
+  read -r -a a <<<"$(worker_totals)"; l1=$(wal_lsn)
+  sleep "$SECS"
+  read -r -a b <<<"$(worker_totals)"; l2=$(wal_lsn)
+  q "SELECT alimentador_pause()" >/dev/null; sleep 1
+  local changes=$(( b[1] - a[1] ))
+  echo "$(( (b[0] - a[0]) / SECS )) $(( changes / SECS )) $(( $(wal_bytes "$l1" "$l2") / changes ))"
+}
+
+pgbench_run() {
+  local scripts=() s out c1 c2 l1 l2
   for s in insert_paciente@5 insert_consulta@30 insert_exame@15 insert_internacao@20 \
            update_paciente@8 update_consulta@10 update_exame@7 update_internacao@5; do
     scripts+=(-f "bench/pgbench/${s%@*}.sql@${s#*@}")
   done
-  local out
-  if ! out=$("$PG_BIN/pgbench" -n -M prepared -c 1 -T "$SECS" -h "$PGDIR" -p "$PGPORT" -U postgres "${scripts[@]}" postgres 2>&1); then
+  c1=$(hospital_changes); l1=$(wal_lsn)
+  if ! out=$("$PG_BIN/pgbench" -n -M prepared -c 1 -T "$SECS" "${ids[@]}" -h "$PGDIR" -p "$PGPORT" -U postgres \
+               "${scripts[@]}" postgres 2>&1); then
     echo "$out" >&2
     echo "bench/stream.sh: pgbench failed (its output is above)" >&2
     return 1
   fi
-  awk '/^tps/ { printf "%d\n", $3 }' <<<"$out"
+  l2=$(wal_lsn)
+  # pgbench's backend has exited: its statistics are flushed.
+  c2=$(hospital_changes)
+  local tx changes=$(( c2 - c1 ))
+  tx=$(awk '/number of transactions actually processed/ { split($0, f, ": "); split(f[2], n, "/"); print n[1] }' <<<"$out")
+  echo "$(( tx / SECS )) $(( changes / SECS )) $(( $(wal_bytes "$l1" "$l2") / changes ))"
 }
 
+# median COLUMN RUN...: the median of one column of the runs' outputs.
+median() {
+  local col="$1"; shift
+  printf '%s\n' "$@" | awk -v c="$col" '{ print $c }' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 
+rss_kb() { q "SELECT string_agg(pid::text, ' ') FROM alimentador_status()" | xargs -n1 | while read -r p; do awk '/RssAnon/ { print $2 }' "/proc/$p/status"; done | paste -sd+ | bc; }
+
+declare -A runs
 restart_with_workers 1
 rss_start=$(rss_kb)
-declare -A r
-for sc in on off; do
-  synchronous_commit "$sc"
-  r[w1_$sc]=$(worker_rate)
-  r[pg_$sc]=$(pgbench_rate)
+for _ in $(seq "$ROUNDS"); do
+  for sc in off on; do
+    synchronous_commit "$sc"
+    runs[w1_$sc]+="$(worker_run)"$'\n'
+    runs[pg_$sc]+="$(pgbench_run)"$'\n'
+  done
 done
 rss_end=$(rss_kb)
 restart_with_workers 2
-for sc in on off; do
-  synchronous_commit "$sc"
-  r[w2_$sc]=$(worker_rate)
-done
-
-printf '%-36s %10s\n' configuration ops/s
-for sc in on off; do
-  printf '%-36s %10s\n' "pgbench, 1 client, sync_commit=$sc" "${r[pg_$sc]}" \
-    "worker x1, sync_commit=$sc" "${r[w1_$sc]}" "worker x2, sync_commit=$sc" "${r[w2_$sc]}"
-done
-echo
-printf '%-44s %s\n' "1 worker / pgbench, synchronous_commit=on" "$(ratio "${r[w1_on]}" "${r[pg_on]}")" \
-  "1 worker / pgbench, synchronous_commit=off" "$(ratio "${r[w1_off]}" "${r[pg_off]}")" \
-  "2 workers / 1 worker, synchronous_commit=on" "$(ratio "${r[w2_on]}" "${r[w1_on]}")" \
-  "2 workers / 1 worker, synchronous_commit=off" "$(ratio "${r[w2_off]}" "${r[w1_off]}")"
-echo "worker private memory (RssAnon, 1 worker): ${rss_start} kB before, ${rss_end} kB after $((SECS * 2 + 8)) s of unlimited stream"
-
-if [ -n "${BENCH_SOAK:-}" ]; then
-  restart_with_workers 1; synchronous_commit off
-  q "SELECT alimentador_resume()" >/dev/null
-  for m in $(seq 0 60 "$BENCH_SOAK"); do
-    [ "$m" = 0 ] || sleep 60
-    echo "soak ${m}s: worker RssAnon $(rss_kb) kB, $(done_ops) ops, $(q "SELECT pg_size_pretty(pg_database_size('postgres'))")"
+for _ in $(seq "$ROUNDS"); do
+  for sc in off on; do
+    synchronous_commit "$sc"
+    runs[w2_$sc]+="$(worker_run)"$'\n'
   done
-fi
+done
+declare -A ops changes wal
+for k in "${!runs[@]}"; do
+  mapfile -t r < <(grep . <<<"${runs[$k]}")
+  ops[$k]=$(median 1 "${r[@]}"); changes[$k]=$(median 2 "${r[@]}"); wal[$k]=$(median 3 "${r[@]}")
+done
+
+echo "stream: medians of $ROUNDS runs of ${SECS} s, PostgreSQL $(q "SHOW server_version"), $(nproc) cores"
+printf '%-40s %12s %10s %14s\n' configuration operations/s changes/s "WAL B/change"
+for sc in off on; do
+  for k in pg w1 w2; do
+    case $k in pg) name="pgbench, 1 client";; w1) name="1 worker";; w2) name="2 workers";; esac
+    printf '%-40s %12s %10s %14s\n' "$name, synchronous_commit=$sc" "${ops[${k}_$sc]}" "${changes[${k}_$sc]}" "${wal[${k}_$sc]}"
+  done
+done
+fsync=$(as_postgres "$PG_BIN/pg_test_fsync" -s 2 -f "$PGDIR/fsync_test" | awk '/^ +fdatasync/ { print int($2); exit }')
+echo "the worker's private memory (RssAnon): ${rss_start} kB before its $((ROUNDS * 2)) runs, ${rss_end} kB after"
+echo "this disk: ${fsync} fdatasync/s for one 8 kB write (pg_test_fsync): the ceiling of one client's commits with synchronous_commit=on"
+echo
+printf '%-60s %8s  %s\n' "ratio" value target \
+  "stream: 1 worker / pgbench, changes/s, synchronous_commit=off" "$(ratio "${changes[w1_off]}" "${changes[pg_off]}")" ">= 2.0x" \
+  "stream: 1 worker / pgbench, changes/s, synchronous_commit=on" "$(ratio "${changes[w1_on]}" "${changes[pg_on]}")" ">= 1.2x" \
+  "stream: 1 worker / pgbench, operations/s, synchronous_commit=off" "$(ratio "${ops[w1_off]}" "${ops[pg_off]}")" "" \
+  "stream: 1 worker / pgbench, operations/s, synchronous_commit=on" "$(ratio "${ops[w1_on]}" "${ops[pg_on]}")" "" \
+  "stream: 2 workers / 1 worker, changes/s, synchronous_commit=off" "$(ratio "${changes[w2_off]}" "${changes[w1_off]}")" ">= 1.8x" \
+  "stream: 2 workers / 1 worker, changes/s, synchronous_commit=on" "$(ratio "${changes[w2_on]}" "${changes[w1_on]}")" "" \
+  "stream: WAL bytes per change, 1 worker / pgbench, sync off" "$(ratio "${wal[w1_off]}" "${wal[pg_off]}")" "<= 1.0x"

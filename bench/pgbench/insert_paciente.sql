@@ -1,3 +1,4 @@
+-- insert_paciente: a new patient (the id from the sequence, the CPF derived from it: unique).
 WITH n AS (SELECT nextval('hospital.pacientes_id_seq') AS id)
 INSERT INTO hospital.pacientes (id, nome, nascimento, cpf, sexo, email, telefone, endereco, cidade, uf, cep, data_cadastro)
 SELECT id, 'Maria ' || substr(md5(random()::text), 1, 15), date '1926-01-01' + (random() * 36500)::int,
