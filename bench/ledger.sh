@@ -5,20 +5,12 @@
 # prints the medians of ops/s, of operations per CPU-second of the worker (robust when other work
 # shares the machine) and of WAL bytes per operation, and the ratios to off. Builds the extension
 # in release mode first.
-#   BENCH_SECONDS=15   measuring time per run     BENCH_ROUNDS=3   runs per configuration
+#   BENCH_SECONDS, BENCH_ROUNDS, SKIP_BUILD: see bench/lib.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECS="${BENCH_SECONDS:-15}"
-ROUNDS="${BENCH_ROUNDS:-3}"
-[ -n "${SKIP_BUILD:-}" ] || scripts/build-extension.sh release >/dev/null
-# shellcheck source=tests/lib/cluster.sh
-. tests/lib/cluster.sh
-new_cluster bench-ledger "shared_preload_libraries = 'alimentador'" "alimentador.database = 'postgres'" \
-  "alimentador.enabled = off" "alimentador.rate = 0" "alimentador.heartbeat_interval = 0" \
-  "alimentador.marker_interval = 0" "wal_level = logical" "shared_buffers = '512MB'" "max_wal_size = '4GB'"
-q "CREATE EXTENSION alimentador"
-q "SELECT count(*) FROM alimentador_seed()" >/dev/null
-wait_for 30 "SELECT estado FROM alimentador_status()" paused
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_cluster bench-ledger
 
 set_conf() { q "ALTER SYSTEM SET $1" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null; sleep 1; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -34,7 +26,6 @@ run() {
   q "SELECT alimentador_pause()" >/dev/null; sleep 1
   echo "$(( (b - a) / SECS )) $(( (b - a) * hz / (cb - ca) )) $(q "SELECT round(pg_wal_lsn_diff('$lb', '$la') / $((b - a)))")"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 levels=(off counts keys)
 for sc in off on; do
@@ -51,7 +42,7 @@ for sc in off on; do
   for level in "${levels[@]}"; do
     for k in ops cpu wal; do
       declare -n values="$k"
-      m[$k-$level]=$(tr ' ' '\n' <<<"${values[$level]}" | grep . | median)
+      m[$k-$level]=$(tr ' ' '\n' <<<"${values[$level]}" | grep . | median 1)
       unset -n values
     done
     echo "synchronous_commit=$sc ledger=$level: ${m[ops-$level]} ops/s, ${m[cpu-$level]} ops per worker CPU-second, ${m[wal-$level]} WAL bytes/op (ops/s runs: ${ops[$level]})"

@@ -13,20 +13,13 @@
 #   changes/s      rows inserted, updated or deleted in schema hospital: what a CDC pipeline carries
 #                  (pg_stat_user_tables for pgbench, the worker's counters, which equal it).
 # WAL bytes per change counts everything each side writes (the worker's ledger message included).
-#   BENCH_SECONDS=15   measuring time per run     BENCH_ROUNDS=3   runs per configuration
-#   SKIP_BUILD=1       use the installed build (default: build and install in release mode)
+#   BENCH_SECONDS, BENCH_ROUNDS, SKIP_BUILD: see bench/lib.sh
+#   BENCH_SOAK=600     then runs one worker for this many seconds and prints its memory every minute
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECS="${BENCH_SECONDS:-15}"
-ROUNDS="${BENCH_ROUNDS:-3}"
-[ -n "${SKIP_BUILD:-}" ] || scripts/build-extension.sh release >/dev/null
-# shellcheck source=tests/lib/cluster.sh
-. tests/lib/cluster.sh
-new_cluster bench-stream "shared_preload_libraries = 'alimentador'" "alimentador.database = 'postgres'" \
-  "alimentador.enabled = off" "alimentador.rate = 0" "alimentador.heartbeat_interval = 0" \
-  "alimentador.marker_interval = 0" "wal_level = logical" "shared_buffers = '512MB'" "max_wal_size = '4GB'"
-q "CREATE EXTENSION alimentador"
-q "SELECT count(*) FROM alimentador_seed()" >/dev/null
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_cluster bench-stream
 # The seed's id ranges, for pgbench's client-side random ids.
 ids=()
 for v in np:pacientes nm:medicos nc:consultas ne:exames ni:internacoes; do
@@ -84,11 +77,6 @@ pgbench_run() {
   echo "$(( tx / SECS )) $(( changes / SECS )) $(( $(wal_bytes "$l1" "$l2") / changes ))"
 }
 
-# median COLUMN RUN...: the median of one column of the runs' outputs.
-median() {
-  local col="$1"; shift
-  printf '%s\n' "$@" | awk -v c="$col" '{ print $c }' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 
 rss_kb() { q "SELECT string_agg(pid::text, ' ') FROM alimentador_status()" | xargs -n1 | while read -r p; do awk '/RssAnon/ { print $2 }' "/proc/$p/status"; done | paste -sd+ | bc; }
@@ -113,11 +101,10 @@ for _ in $(seq "$ROUNDS"); do
 done
 declare -A ops changes wal
 for k in "${!runs[@]}"; do
-  mapfile -t r < <(grep . <<<"${runs[$k]}")
-  ops[$k]=$(median 1 "${r[@]}"); changes[$k]=$(median 2 "${r[@]}"); wal[$k]=$(median 3 "${r[@]}")
+  ops[$k]=$(median 1 <<<"${runs[$k]}"); changes[$k]=$(median 2 <<<"${runs[$k]}"); wal[$k]=$(median 3 <<<"${runs[$k]}")
 done
 
-echo "stream: medians of $ROUNDS runs of ${SECS} s, PostgreSQL $(q "SHOW server_version"), $(nproc) cores"
+echo "Stream benchmark: medians of $ROUNDS runs of ${SECS} s, PostgreSQL $(q "SHOW server_version"), $(nproc) cores"
 printf '%-40s %12s %10s %14s\n' configuration operations/s changes/s "WAL B/change"
 for sc in off on; do
   for k in pg w1 w2; do
@@ -129,7 +116,7 @@ fsync=$(as_postgres "$PG_BIN/pg_test_fsync" -s 2 -f "$PGDIR/fsync_test" | awk '/
 echo "the worker's private memory (RssAnon): ${rss_start} kB before its $((ROUNDS * 2)) runs, ${rss_end} kB after"
 echo "this disk: ${fsync} fdatasync/s for one 8 kB write (pg_test_fsync): the ceiling of one client's commits with synchronous_commit=on"
 echo
-printf '%-60s %8s  %s\n' "ratio" value target \
+printf '%-66s %8s  %s\n' "ratio" value target \
   "stream: 1 worker / pgbench, changes/s, synchronous_commit=off" "$(ratio "${changes[w1_off]}" "${changes[pg_off]}")" ">= 2.0x" \
   "stream: 1 worker / pgbench, changes/s, synchronous_commit=on" "$(ratio "${changes[w1_on]}" "${changes[pg_on]}")" ">= 1.2x" \
   "stream: 1 worker / pgbench, operations/s, synchronous_commit=off" "$(ratio "${ops[w1_off]}" "${ops[pg_off]}")" "" \
@@ -137,3 +124,12 @@ printf '%-60s %8s  %s\n' "ratio" value target \
   "stream: 2 workers / 1 worker, changes/s, synchronous_commit=off" "$(ratio "${changes[w2_off]}" "${changes[w1_off]}")" ">= 1.8x" \
   "stream: 2 workers / 1 worker, changes/s, synchronous_commit=on" "$(ratio "${changes[w2_on]}" "${changes[w1_on]}")" "" \
   "stream: WAL bytes per change, 1 worker / pgbench, sync off" "$(ratio "${wal[w1_off]}" "${wal[pg_off]}")" "<= 1.0x"
+
+if [ -n "${BENCH_SOAK:-}" ]; then
+  restart_with_workers 1; synchronous_commit off
+  q "SELECT alimentador_resume()" >/dev/null
+  for m in $(seq 0 60 "$BENCH_SOAK"); do
+    [ "$m" = 0 ] || sleep 60
+    echo "soak ${m}s: worker RssAnon $(rss_kb) kB, $(q "SELECT sum(feitas) FROM alimentador_status()") operations, $(q "SELECT pg_size_pretty(pg_database_size('postgres'))")"
+  done
+fi
