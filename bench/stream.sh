@@ -14,6 +14,7 @@
 #                  (pg_stat_user_tables for pgbench, the worker's counters, which equal it).
 # WAL bytes per change counts everything each side writes (the worker's ledger message included).
 #   BENCH_SECONDS, BENCH_ROUNDS, SKIP_BUILD: see bench/lib.sh
+#   BENCH_FSYNC=off    skips pg_test_fsync (30 s)
 #   BENCH_SOAK=600     then runs one worker for this many seconds and prints its memory every minute
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -112,9 +113,11 @@ for sc in off on; do
     printf '%-40s %12s %10s %14s\n' "$name, synchronous_commit=$sc" "${ops[${k}_$sc]}" "${changes[${k}_$sc]}" "${wal[${k}_$sc]}"
   done
 done
-fsync=$(as_postgres "$PG_BIN/pg_test_fsync" -s 2 -f "$PGDIR/fsync_test" | awk '/^ +fdatasync/ { print int($2); exit }')
 echo "the worker's private memory (RssAnon): ${rss_start} kB before its $((ROUNDS * 2)) runs, ${rss_end} kB after"
-echo "this disk: ${fsync} fdatasync/s for one 8 kB write (pg_test_fsync): the ceiling of one client's commits with synchronous_commit=on"
+if [ "${BENCH_FSYNC:-on}" != off ]; then
+  fsync=$(as_postgres "$PG_BIN/pg_test_fsync" -s 2 -f "$PGDIR/fsync_test" | awk '/^ +fdatasync/ { print int($2); exit }')
+  echo "this disk: ${fsync} fdatasync/s for one 8 kB write (pg_test_fsync): the ceiling of one client's commits with synchronous_commit=on"
+fi
 echo
 printf '%-66s %8s  %s\n' "ratio" value target \
   "stream: 1 worker / pgbench, changes/s, synchronous_commit=off" "$(ratio "${changes[w1_off]}" "${changes[pg_off]}")" ">= 2.0x" \
