@@ -12,6 +12,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/cluster.sh
 . tests/lib/cluster.sh
+# shellcheck source=tests/cdc/stream_lib.sh
+. tests/cdc/stream_lib.sh
 export PYTHONDONTWRITEBYTECODE=1
 DB=hospital
 VENV="$(tests/cdc/setup_venv.sh)" || { echo "keys: 0 passed, 1 failed (venv)"; exit 1; }
@@ -25,13 +27,8 @@ did() { q -d $DB "SELECT coalesce(sum((feitas_por_operacao->>'$1')::bigint), 0) 
 # background until $work/stopN exists; waits until it streams.
 capture_start() {
   local n="$1"; shift
-  "$PY" tests/cdc/capture.py --host 127.0.0.1 --port "$PGPORT" --dbname $DB --user postgres \
-    --offsets "$work/offsets$n.dat" --out "$work/events$n.jsonl" --stop-file "$work/stop$n" \
-    --ready-file "$work/ready$n" --max-seconds 300 --set "slot.name=alimentador_slot$n" "$@" \
-    2>>"$work/capture$n.log" &
-  CAPTURE_PID=$!
-  for _ in $(seq 600); do [ -f "$work/ready$n" ] && return 0; kill -0 $CAPTURE_PID 2>/dev/null || break; sleep 0.2; done
-  echo "    capture $n did not become ready; see $work/capture$n.log" >&2; tail -20 "$work/capture$n.log" >&2; return 1
+  connector_start "$PGPORT" $DB "$work" "$n" --offsets "$work/offsets$n.dat" --out "$work/events$n.jsonl" \
+    --set "slot.name=alimentador_slot$n" "$@"
 }
 # capture_end N: pauses the stream, waits until the connector delivered everything, stops it.
 capture_end() {
@@ -40,7 +37,7 @@ capture_end() {
   workers_are paused
   q -d $DB "SELECT pg_logical_emit_message(true, 'alimentador_teste', 'fim $n')" >/dev/null
   for _ in $(seq 300); do grep -q "\"fim $n\"" "$work/events$n.jsonl" 2>/dev/null && break; sleep 0.2; done
-  touch "$work/stop$n"; wait "$CAPTURE_PID"
+  connector_stop "$work" "$n"
   q -d $DB "SELECT pg_drop_replication_slot('alimentador_slot$n')" >/dev/null
 }
 # The stream's events of a table (snapshot left out) per topic: "topic op count" lines.

@@ -16,6 +16,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
+# shellcheck source=tests/cdc/stream_lib.sh
+. tests/cdc/stream_lib.sh
 export PYTHONDONTWRITEBYTECODE=1
 DB=hospital
 WEIGHTS='cdc-edge,delete_consulta=3,delete_paciente_convenio=2,delete_exame=2,insert_paciente_convenio=2'
@@ -91,16 +93,8 @@ check "the seed arrived: pacientes on the target = on the source" eq \
 
 # The user's side: a publication on the target and the real Debezium reading from it.
 tgt "CREATE PUBLICATION alimentador_pub FOR TABLES IN SCHEMA hospital"
-capture_start() {
-  local n="$1"
-  "$PY" tests/cdc/capture.py --host 127.0.0.1 --port "$TGT_PORT" --dbname $DB --user postgres \
-    --offsets "$work/offsets.dat" --out "$work/events.jsonl" --stop-file "$work/stop$n" \
-    --ready-file "$work/ready$n" --max-seconds 600 2>>"$work/capture.log" &
-  CAPTURE_PID=$!
-  for _ in $(seq 600); do [ -f "$work/ready$n" ] && return 0; kill -0 $CAPTURE_PID 2>/dev/null || break; sleep 0.2; done
-  echo "    capture $n did not become ready; see $work/capture.log" >&2; tail -20 "$work/capture.log" >&2; return 1
-}
-capture_stop() { touch "$work/stop$1"; wait "$CAPTURE_PID"; }
+capture_start() { connector_start "$TGT_PORT" $DB "$work" "$1"; }
+capture_stop() { connector_stop "$work" "$1"; }
 if ! capture_start 1; then summary relay; exit 1; fi
 
 src "SELECT alimentador_resume()" >/dev/null

@@ -12,6 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/cluster.sh
+# shellcheck source=tests/cdc/stream_lib.sh
+. tests/cdc/stream_lib.sh
 export PYTHONDONTWRITEBYTECODE=1
 DB=hospital
 VENV="$(tests/cdc/setup_venv.sh)" || { echo "cdc: 0 passed, 1 failed (venv)"; exit 1; }
@@ -34,16 +36,8 @@ did() { q -d $DB "SELECT coalesce(sum((feitas_por_operacao->>'$1')::bigint), 0) 
 reload() { q "ALTER SYSTEM SET $1" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null; sleep 1; }
 
 # capture_start N: runs capture.py in the background until $work/stopN exists; waits until live.
-capture_start() {
-  local n="$1"
-  "$PY" tests/cdc/capture.py --host 127.0.0.1 --port "$PGPORT" --dbname $DB --user postgres \
-    --offsets "$work/offsets.dat" --out "$work/events.jsonl" --stop-file "$work/stop$n" \
-    --ready-file "$work/ready$n" --max-seconds 900 2>>"$work/capture.log" &
-  CAPTURE_PID=$!
-  for _ in $(seq 600); do [ -f "$work/ready$n" ] && return 0; kill -0 $CAPTURE_PID 2>/dev/null || break; sleep 0.2; done
-  echo "    capture $n did not become ready; see $work/capture.log" >&2; tail -20 "$work/capture.log" >&2; return 1
-}
-capture_stop() { touch "$work/stop$1"; wait "$CAPTURE_PID"; }
+capture_start() { connector_start "$PGPORT" $DB "$work" "$1"; }
+capture_stop() { connector_stop "$work" "$1"; }
 
 # The worker's committed counters as verify.py's expected counts (c/u/d per table, messages).
 expected_json() {

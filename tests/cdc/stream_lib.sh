@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# A real Debezium capture of a real stream, for tools/alimentador-verify: sourced by tests/cdc/prove.sh
-# and tests/verify/run.sh (after tests/lib/cluster.sh, with PY set to the venv's python).
+# The real Debezium (tests/cdc/capture.py) started and stopped, for every test of tests/cdc
+# (connector_start, connector_stop), and a real Debezium capture of a real stream, for
+# tools/alimentador-verify (stream_capture). Sourced after tests/lib/cluster.sh, with PY set to the
+# venv's python.
 #
 # stream_capture WORK [capture.py option...]: starts a cluster with 2 workers paused (deletes and the
 # edge operations, key changes, vital signs (partitions), no large transaction, unlimited rate or STREAM_RATE operations per second,
@@ -46,19 +48,27 @@ stream_capture() {
   stream_capture_stop "$work" 2
 }
 
-# stream_capture_start WORK N [capture.py option...]: capture.py in the background until WORK/stopN exists.
-stream_capture_start() {
-  local work="$1" n="$2"; shift 2
-  "$PY" tests/cdc/capture.py --host 127.0.0.1 --port "$PGPORT" --dbname $STREAM_DB --user postgres \
-    --offsets "$work/offsets.dat" --out "$work/events.jsonl" --raw-out "$work/raw.jsonl" \
-    --stop-file "$work/stop$n" --ready-file "$work/ready$n" --max-seconds 600 "$@" 2>>"$work/capture.log" &
-  STREAM_CAPTURE_PID=$!
+# connector_start PORT DB WORK N [capture.py option...]: the real Debezium (capture.py) on database DB
+# in the background (CAPTURE_PID) until WORK/stopN exists: events appended to WORK/events.jsonl,
+# offsets in WORK/offsets.dat (kept between runs), its log in WORK/capture.log; an option given
+# again wins (--out, --offsets). Returns once the connector streams.
+connector_start() {
+  local port="$1" db="$2" work="$3" n="$4"; shift 4
+  "$PY" tests/cdc/capture.py --host 127.0.0.1 --port "$port" --dbname "$db" --user postgres \
+    --offsets "$work/offsets.dat" --out "$work/events.jsonl" --stop-file "$work/stop$n" \
+    --ready-file "$work/ready$n" --max-seconds 900 "$@" 2>>"$work/capture.log" &
+  CAPTURE_PID=$!
   local _
   for _ in $(seq 600); do
     [ -f "$work/ready$n" ] && return 0
-    kill -0 "$STREAM_CAPTURE_PID" 2>/dev/null || break
+    kill -0 "$CAPTURE_PID" 2>/dev/null || break
     sleep 0.2
   done
   echo "    capture $n did not become ready; see $work/capture.log" >&2; tail -20 "$work/capture.log" >&2; return 1
 }
-stream_capture_stop() { touch "$1/stop$2"; wait "$STREAM_CAPTURE_PID"; }
+# connector_stop WORK N: stops run N cleanly (its offsets flushed).
+connector_stop() { touch "$1/stop$2"; wait "$CAPTURE_PID"; }
+
+# stream_capture_start WORK N [capture.py option...]: the connector of stream_capture, raw values kept.
+stream_capture_start() { local work="$1" n="$2"; shift 2; connector_start "$PGPORT" $STREAM_DB "$work" "$n" --raw-out "$work/raw.jsonl" "$@"; }
+stream_capture_stop() { connector_stop "$1" "$2"; }
