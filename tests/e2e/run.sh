@@ -36,6 +36,18 @@ at_least() {
 }
 # counts: rows per table, "tabela=n,…".
 counts() { q -d $DB "SELECT string_agg(tabela || '=' || linhas, ',' ORDER BY tabela) FROM alimentador_counts()"; }
+# rows_follow_counters BEFORE N: "ok" when each table's row count changed since BEFORE (counts) by
+# run N's committed inserts minus deletes, else the tables that did not.
+rows_follow_counters() {
+  python3 - "$1" "$(counts)" "$(q -d $DB "SELECT linhas FROM alimentador_execucoes WHERE execucao = $2")" <<'EOF'
+import json, sys
+before = dict(p.split("=") for p in sys.argv[1].split(","))
+after = dict(p.split("=") for p in sys.argv[2].split(","))
+rows = json.loads(sys.argv[3])
+bad = [t for t in before if int(after[t]) - int(before[t]) != rows[t]["insert"] - rows[t]["delete"]]
+print(",".join(bad) or "ok")
+EOF
+}
 
 new_cluster run "wal_level = logical" "max_replication_slots = 4"
 q "CREATE DATABASE $DB"
@@ -95,16 +107,7 @@ check "a COMMIT per stream transaction (xact_commit grew by at least $transactio
 seq1="$(q -d $DB "SELECT razao_seq FROM alimentador_execucoes WHERE execucao = 1")"
 check "each decoded transaction carries its ledger message (worker -1, seqs 1..$seq1)" ledger_ok -1 "$seq1"
 check "the ledger numbered every transaction that changed rows" between "$seq1" $((transactions * 9 / 10)) "$transactions"
-check "the rows per table changed as the run's committed counters say" eq "$(python3 - "$rows_before" "$(counts)" \
-  "$(q -d $DB "SELECT linhas FROM alimentador_execucoes WHERE execucao = 1")" <<'EOF'
-import json, sys
-before = dict(p.split("=") for p in sys.argv[1].split(","))
-after = dict(p.split("=") for p in sys.argv[2].split(","))
-rows = json.loads(sys.argv[3])
-bad = [t for t in before if int(after[t]) - int(before[t]) != rows[t]["insert"] - rows[t]["delete"]]
-print(",".join(bad) or "ok")
-EOF
-)" ok
+check "the rows per table changed as the run's committed counters say" eq "$(rows_follow_counters "$rows_before" 1)" ok
 
 echo "== run: pg_cancel_backend mid-run keeps the committed work"
 rows_before="$(counts)"
@@ -124,16 +127,7 @@ check "alimentador_runs(): interrupted" eq "$(q -d $DB "SELECT estado FROM alime
 seq2="$(q -d $DB "SELECT razao_seq FROM alimentador_execucoes WHERE execucao = 2")"
 check "the ledger of the committed transactions is whole (worker -2, seqs 1..$seq2)" ledger_ok -2 "$seq2"
 check "alimentador_razao has the run's last seq" eq "$(q -d $DB "SELECT seq FROM alimentador_razao WHERE worker = -2")" "$seq2"
-check "the rows present are exactly the committed counters' (nothing lost, nothing half-done)" eq "$(python3 - "$rows_before" "$(counts)" \
-  "$(q -d $DB "SELECT linhas FROM alimentador_execucoes WHERE execucao = 2")" <<'EOF'
-import json, sys
-before = dict(p.split("=") for p in sys.argv[1].split(","))
-after = dict(p.split("=") for p in sys.argv[2].split(","))
-rows = json.loads(sys.argv[3])
-bad = [t for t in before if int(after[t]) - int(before[t]) != rows[t]["insert"] - rows[t]["delete"]]
-print(",".join(bad) or "ok")
-EOF
-)" ok
+check "the rows present are exactly the committed counters' (nothing lost, nothing half-done)" eq "$(rows_follow_counters "$rows_before" 2)" ok
 
 echo "== run: the Prometheus queries without preload"
 # examples/prometheus/queries.yaml must not fail on a host without preload (the exporter would report a
