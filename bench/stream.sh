@@ -12,7 +12,8 @@
 #   operations/s   attempted operations: pgbench's transactions, the worker's done + skipped;
 #   changes/s      rows inserted, updated or deleted in schema hospital: what a CDC pipeline carries
 #                  (pg_stat_user_tables for pgbench, the worker's counters, which equal it).
-# WAL bytes per change counts everything each side writes (the worker's ledger message included).
+# WAL bytes per change counts everything each side writes: the worker's ledger (a message and an
+# update of its alimentador_razao row per transaction) included, and measured without it too.
 #   BENCH_SECONDS, BENCH_ROUNDS, SKIP_BUILD: see bench/lib.sh
 #   BENCH_FSYNC=off    skips pg_test_fsync (30 s)
 #   BENCH_SOAK=600     then runs one worker for this many seconds and prints its memory every minute
@@ -32,7 +33,8 @@ restart_with_workers() {
   cluster_stop "$PGDIR"; cluster_start "$PGDIR"
   wait_for 30 "SELECT count(*) FROM alimentador_status() WHERE estado = 'paused'" "$1"
 }
-synchronous_commit() { q "ALTER SYSTEM SET synchronous_commit = $1" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null; sleep 1; }
+reload_with() { q "ALTER SYSTEM SET $1" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null; sleep 1; }
+synchronous_commit() { reload_with "synchronous_commit = $1"; }
 wal_lsn() { q "SELECT pg_current_wal_lsn()"; }
 wal_bytes() { q "SELECT pg_wal_lsn_diff('$2', '$1')::bigint"; }
 # "operations changes" of the workers so far.
@@ -91,6 +93,10 @@ for _ in $(seq "$ROUNDS"); do
     runs[w1_$sc]+="$(worker_run)"$'\n'
     runs[pg_$sc]+="$(pgbench_run)"$'\n'
   done
+  # What the ledger (one message and one row update per transaction) adds to the WAL.
+  synchronous_commit off; reload_with "alimentador.ledger = off"
+  runs[w1nl_off]+="$(worker_run)"$'\n'
+  reload_with "alimentador.ledger = counts"
 done
 rss_end=$(rss_kb)
 restart_with_workers 2
@@ -108,8 +114,9 @@ done
 echo "Stream benchmark: medians of $ROUNDS runs of ${SECS} s, PostgreSQL $(q "SHOW server_version"), $(nproc) cores"
 printf '%-40s %12s %10s %14s\n' configuration operations/s changes/s "WAL B/change"
 for sc in off on; do
-  for k in pg w1 w2; do
-    case $k in pg) name="pgbench, 1 client";; w1) name="1 worker";; w2) name="2 workers";; esac
+  for k in pg w1 w1nl w2; do
+    [ -n "${ops[${k}_$sc]:-}" ] || continue
+    case $k in pg) name="pgbench, 1 client";; w1) name="1 worker";; w1nl) name="1 worker, ledger off";; w2) name="2 workers";; esac
     printf '%-40s %12s %10s %14s\n' "$name, synchronous_commit=$sc" "${ops[${k}_$sc]}" "${changes[${k}_$sc]}" "${wal[${k}_$sc]}"
   done
 done
@@ -119,14 +126,15 @@ if [ "${BENCH_FSYNC:-on}" != off ]; then
   echo "this disk: ${fsync} fdatasync/s for one 8 kB write (pg_test_fsync): the ceiling of one client's commits with synchronous_commit=on"
 fi
 echo
-printf '%-66s %8s  %s\n' "ratio" value target \
+printf '%-70s %8s  %s\n' "ratio" value target \
   "stream: 1 worker / pgbench, changes/s, synchronous_commit=off" "$(ratio "${changes[w1_off]}" "${changes[pg_off]}")" ">= 2.0x" \
   "stream: 1 worker / pgbench, changes/s, synchronous_commit=on" "$(ratio "${changes[w1_on]}" "${changes[pg_on]}")" ">= 1.2x" \
   "stream: 1 worker / pgbench, operations/s, synchronous_commit=off" "$(ratio "${ops[w1_off]}" "${ops[pg_off]}")" "" \
   "stream: 1 worker / pgbench, operations/s, synchronous_commit=on" "$(ratio "${ops[w1_on]}" "${ops[pg_on]}")" "" \
   "stream: 2 workers / 1 worker, changes/s, synchronous_commit=off" "$(ratio "${changes[w2_off]}" "${changes[w1_off]}")" ">= 1.8x" \
   "stream: 2 workers / 1 worker, changes/s, synchronous_commit=on" "$(ratio "${changes[w2_on]}" "${changes[w1_on]}")" "" \
-  "stream: WAL bytes per change, 1 worker / pgbench, sync off" "$(ratio "${wal[w1_off]}" "${wal[pg_off]}")" "<= 1.0x"
+  "stream: WAL bytes per change, 1 worker / pgbench, sync off" "$(ratio "${wal[w1_off]}" "${wal[pg_off]}")" "<= 1.0x" \
+  "stream: WAL bytes per change, 1 worker ledger off / pgbench, sync off" "$(ratio "${wal[w1nl_off]}" "${wal[pg_off]}")" ""
 
 if [ -n "${BENCH_SOAK:-}" ]; then
   restart_with_workers 1; synchronous_commit off
