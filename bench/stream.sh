@@ -76,7 +76,7 @@ pgbench_run() {
   # pgbench's backend has exited: its statistics are flushed.
   c2=$(hospital_changes)
   local tx changes=$(( c2 - c1 ))
-  tx=$(awk '/number of transactions actually processed/ { split($0, f, ": "); split(f[2], n, "/"); print n[1] }' <<<"$out")
+  tx=$(awk '/^number of transactions actually processed/ { split($0, f, ": "); split(f[2], n, "/"); print n[1]; exit }' <<<"$out")
   echo "$(( tx / SECS )) $(( changes / SECS )) $(( $(wal_bytes "$l1" "$l2") / changes ))"
 }
 
@@ -112,12 +112,12 @@ for k in "${!runs[@]}"; do
 done
 
 echo "Stream benchmark: medians of $ROUNDS runs of ${SECS} s, PostgreSQL $(q "SHOW server_version"), $(nproc) cores"
-printf '%-40s %12s %10s %14s\n' configuration operations/s changes/s "WAL B/change"
+printf '%-46s %12s %10s %14s\n' configuration operations/s changes/s "WAL B/change"
 for sc in off on; do
   for k in pg w1 w1nl w2; do
     [ -n "${ops[${k}_$sc]:-}" ] || continue
     case $k in pg) name="pgbench, 1 client";; w1) name="1 worker";; w1nl) name="1 worker, ledger off";; w2) name="2 workers";; esac
-    printf '%-40s %12s %10s %14s\n' "$name, synchronous_commit=$sc" "${ops[${k}_$sc]}" "${changes[${k}_$sc]}" "${wal[${k}_$sc]}"
+    printf '%-46s %12s %10s %14s\n' "$name, synchronous_commit=$sc" "${ops[${k}_$sc]}" "${changes[${k}_$sc]}" "${wal[${k}_$sc]}"
   done
 done
 echo "the worker's private memory (RssAnon): ${rss_start} kB before its $((ROUNDS * 2)) runs, ${rss_end} kB after"
