@@ -609,13 +609,13 @@ impl Executor {
         rng: &mut Rng,
         now: DateTime<Utc>,
     ) -> Outcome {
-        let (id, entrada): (i64, TimestampWithTimeZone) =
+        let (id, entrada, ctid): (i64, TimestampWithTimeZone, pgrx::pg_sys::ItemPointerData) =
             self.pick_wrapping(client, rng, PICK_INTERNACAO_ATIVA)?;
         let saida = datagen::discharge_time(rng, pgtypes::from_timestamptz(entrada), now);
         let rows = self.affected(
             client,
             UPDATE_INTERNACAO_ALTA,
-            &[id.into(), pgtypes::timestamptz(saida).into()],
+            &[id.into(), pgtypes::timestamptz(saida).into(), ctid.into()],
         );
         self.one(Table::Internacoes, Change::Update, rows)
     }
