@@ -1,7 +1,8 @@
 -- An admission of a patient who is not in hospital; $1 = data_entrada, $2 = motivo, $3 = quarto,
--- $4 = fraction in [0, 1) picking the patient. One candidate: the first patient from a random point
--- of the id range (locked FOR KEY SHARE SKIP LOCKED, so a patient that delete_paciente is removing
--- is passed over, never a foreign-key failure), admitted when not in hospital already (one probe of
+-- $4 = the patient id to start from (a random point of the id range). One candidate: the first
+-- patient at or after it, or else the first one (a stale range may point past the last); locked
+-- FOR KEY SHARE SKIP LOCKED, so a patient that delete_paciente is removing is passed over, never a
+-- foreign-key failure; admitted when not in hospital already (one probe of
 -- the unique partial index of active admissions), else the attempt is a skip. Admission attempts
 -- (weight 20) outnumber discharges (5), so in a steady state most attempts must skip whatever the
 -- statement does; one probe makes a skip as cheap as a pick, and the census settles where a random
@@ -11,11 +12,12 @@
 -- (ON CONFLICT on that index).
 INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto)
 SELECT c.id, $1, $2, $3
-FROM (SELECT id FROM hospital.pacientes
-      WHERE id >= (SELECT min(id) + floor($4 * (max(id) - min(id) + 1))::bigint FROM hospital.pacientes)
-      ORDER BY id LIMIT 1
-      FOR KEY SHARE SKIP LOCKED) c
-WHERE (SELECT count(*) FROM hospital.internacoes i
+FROM (SELECT coalesce((SELECT id FROM hospital.pacientes WHERE id >= $4
+                        ORDER BY id LIMIT 1 FOR KEY SHARE SKIP LOCKED),
+                       (SELECT id FROM hospital.pacientes
+                        ORDER BY id LIMIT 1 FOR KEY SHARE SKIP LOCKED)) AS id) c
+WHERE c.id IS NOT NULL
+  AND (SELECT count(*) FROM hospital.internacoes i
        WHERE i.paciente_id = c.id AND i.data_saida IS NULL) = 0
 ON CONFLICT (paciente_id) WHERE data_saida IS NULL DO NOTHING
 RETURNING id;
