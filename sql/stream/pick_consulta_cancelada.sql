@@ -1,8 +1,8 @@
--- A cancelled appointment from a random point of the id range, locked; $1 = fraction in [0, 1).
+-- A cancelled appointment from a random point of the id range, locked; $1 = the id to start from (a random point of the id range, or none for the wrap-around).
 SELECT id, data
 FROM hospital.consultas
 WHERE status = 'cancelada'
-  AND id >= (SELECT min(id) + floor($1 * (max(id) - min(id) + 1))::bigint FROM hospital.consultas)
+  AND id >= $1
 ORDER BY id
 LIMIT 1
 FOR UPDATE SKIP LOCKED;

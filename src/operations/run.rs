@@ -142,6 +142,19 @@ const UPDATE_PACIENTE_ID: &str = include_str!("../../sql/stream/update_paciente_
 const PICK_INTERNACAO_PARA_SINAIS: &str =
     include_str!("../../sql/stream/pick_internacao_para_sinais.sql");
 const INSERT_SINAL_VITAL: &str = include_str!("../../sql/stream/insert_sinal_vital.sql");
+const FAIXAS_DE_IDS: &str = include_str!("../../sql/stream/faixas_de_ids.sql");
+/// The tables whose id ranges the picks start in, in the order of the columns of FAIXAS_DE_IDS.
+const RANGED: [Table; 5] = [
+    Table::Pacientes,
+    Table::Medicos,
+    Table::Consultas,
+    Table::Exames,
+    Table::Internacoes,
+];
+/// How long a stream reuses the id ranges it read: a pick costs one index descent instead of three
+/// (its start, min(id), max(id)). Rows inserted meanwhile are reached all the same (picks take the
+/// first eligible row at or after their start), only a start cannot land among them for that long.
+pub const ID_RANGE_TTL: std::time::Duration = std::time::Duration::from_millis(100);
 const EXTENSION_SCHEMA: &str = include_str!("../../sql/seed/esquema_da_extensao.sql");
 /// How often a stream that writes readings makes sure the partitions of the coming days exist (and,
 /// with `alimentador.vitais_retencao`, drops the old ones): partitions are created two days ahead,
@@ -164,6 +177,18 @@ pub struct Executor {
     /// The hospital clock's time of the operation running (clock.rs): what the lifecycle steps
     /// compare with (past-due, collected, begun), as the rows they write are dated by it.
     now: DateTime<Utc>,
+    /// The id ranges of the RANGED tables (None: empty), and when they were read.
+    id_ranges: [Option<(i64, i64)>; RANGED.len()],
+    id_ranges_read: Option<std::time::Instant>,
+}
+
+/// Where a pick starts: `$1` of its statement.
+#[derive(Clone, Copy)]
+enum Start {
+    /// An id of the table's range (or i64::MIN, from the beginning).
+    Id(Table),
+    /// A fraction in [0, 1) of a range the statement knows (0.0 from its beginning).
+    Fraction,
 }
 
 /// What one operation did: `None` when no eligible row existed (skipped).
@@ -258,18 +283,53 @@ impl Executor {
     }
 
     /// Picks from a random start (drawn as alimentador.skew says); if nothing is at or after it,
-    /// once more from the beginning. The statement gets `$1` = the start as a fraction of the id
-    /// range, `$2` = the hospital clock's now (used by those that compare dates with it).
+    /// once more from the beginning. The statement gets `$1` = the start (as `from` says),
+    /// `$2` = the hospital clock's now (used by those that compare dates with it).
     fn pick_wrapping<T: Row>(
         &mut self,
         client: &mut SpiClient,
         rng: &mut Rng,
+        from: Start,
         sql: &'static str,
     ) -> Option<T> {
-        let start = self.skew.fraction(|| rng.random());
+        let fraction = self.skew.fraction(|| rng.random());
+        let (start, beginning): (DatumWithOid, DatumWithOid) = match from {
+            Start::Id(table) => (
+                self.start_id(client, table, fraction).into(),
+                i64::MIN.into(),
+            ),
+            Start::Fraction => (fraction.into(), 0.0f64.into()),
+        };
         let now = self.now_datum();
-        self.pick(client, sql, &[start.into(), now])
-            .or_else(|| self.pick(client, sql, &[0.0f64.into(), self.now_datum()]))
+        self.pick(client, sql, &[start, now])
+            .or_else(|| self.pick(client, sql, &[beginning, self.now_datum()]))
+    }
+
+    /// The id at `fraction` of `table`'s id range (read at most every ID_RANGE_TTL); i64::MIN when
+    /// the table was empty.
+    fn start_id(&mut self, client: &mut SpiClient, table: Table, fraction: f64) -> i64 {
+        if self
+            .id_ranges_read
+            .is_none_or(|at| at.elapsed() >= ID_RANGE_TTL)
+        {
+            let row = self.plans.exec(client, FAIXAS_DE_IDS, &[]).first();
+            for (i, range) in self.id_ranges.iter_mut().enumerate() {
+                let bound = |column: usize| {
+                    row.get::<i64>(column)
+                        .unwrap_or_else(|e| panic!("reading the id ranges: {e}"))
+                };
+                *range = bound(2 * i + 1).zip(bound(2 * i + 2));
+            }
+            self.id_ranges_read = Some(std::time::Instant::now());
+        }
+        let i = RANGED
+            .iter()
+            .position(|t| *t == table)
+            .unwrap_or_else(|| panic!("no id range is kept for {}", table.name()));
+        match self.id_ranges[i] {
+            Some((lo, hi)) => lo + (fraction * (hi - lo + 1) as f64).floor() as i64,
+            None => i64::MIN,
+        }
     }
 
     /// Whether the hospital has been seeded (it has doctors).
@@ -299,6 +359,7 @@ impl Executor {
             OpKind::DeleteConsulta => self.delete_by_pick(
                 client,
                 rng,
+                Start::Id(Table::Consultas),
                 PICK_CONSULTA_CANCELADA,
                 DELETE_CONSULTA,
                 Table::Consultas,
@@ -306,6 +367,7 @@ impl Executor {
             OpKind::DeletePacienteConvenio => self.delete_by_pick(
                 client,
                 rng,
+                Start::Fraction,
                 PICK_VINCULO_VENCIDO,
                 DELETE_VINCULO,
                 Table::PacientesConvenios,
@@ -313,12 +375,18 @@ impl Executor {
             OpKind::DeleteExame => self.delete_by_pick(
                 client,
                 rng,
+                Start::Id(Table::Exames),
                 PICK_EXAME_PENDENTE,
                 DELETE_EXAME,
                 Table::Exames,
             ),
             OpKind::UpdateExameUrgencia => {
-                let (id,): (i64,) = self.pick_wrapping(client, rng, PICK_EXAME_COM_LAUDO)?;
+                let (id,): (i64,) = self.pick_wrapping(
+                    client,
+                    rng,
+                    Start::Id(Table::Exames),
+                    PICK_EXAME_COM_LAUDO,
+                )?;
                 self.change(
                     client,
                     UPDATE_EXAME_URGENCIA,
@@ -410,7 +478,7 @@ impl Executor {
     }
 
     fn random_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Option<i64> {
-        self.pick_wrapping::<FirstId>(client, rng, PICK_PACIENTE)
+        self.pick_wrapping::<FirstId>(client, rng, Start::Id(Table::Pacientes), PICK_PACIENTE)
             .map(|row| row.0)
     }
 
@@ -453,13 +521,16 @@ impl Executor {
         now: DateTime<Utc>,
     ) -> Outcome {
         let a = datagen::new_appointment(rng, now);
+        let protocolo = pgtypes::uuid(datagen::uuid_for_index(rng, unique_token()));
+        let paciente = self.start_id(client, Table::Pacientes, rng.random());
+        let medico = self.start_id(client, Table::Medicos, rng.random());
         let args: [DatumWithOid; 6] = [
-            pgtypes::uuid(datagen::uuid_for_index(rng, unique_token())).into(),
+            protocolo.into(),
             pgtypes::timestamptz(a.data).into(),
             a.motivo.into(),
             a.valor_centavos.into(),
-            rng.random::<f64>().into(),
-            rng.random::<f64>().into(),
+            paciente.into(),
+            medico.into(),
         ];
         self.change(
             client,
@@ -477,11 +548,12 @@ impl Executor {
         now: DateTime<Utc>,
     ) -> Outcome {
         let e = datagen::new_exam(rng, now);
+        let paciente = self.start_id(client, Table::Pacientes, rng.random());
         let args: [DatumWithOid; 4] = [
             e.tipo_exame.into(),
             pgtypes::timestamptz(e.data).into(),
             e.urgente.into(),
-            rng.random::<f64>().into(),
+            paciente.into(),
         ];
         self.change(client, INSERT_EXAME, &args, Table::Exames, Change::Insert)
     }
@@ -493,11 +565,12 @@ impl Executor {
         now: DateTime<Utc>,
     ) -> Outcome {
         let a = datagen::new_admission(rng, now);
+        let paciente = self.start_id(client, Table::Pacientes, rng.random());
         let args: [DatumWithOid; 4] = [
             pgtypes::timestamptz(a.data_entrada).into(),
             a.motivo.into(),
             a.quarto.as_str().into(),
-            rng.random::<f64>().into(),
+            paciente.into(),
         ];
         self.change(
             client,
@@ -509,8 +582,12 @@ impl Executor {
     }
 
     fn update_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, nome): (i64, String) =
-            self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_ATUALIZAR)?;
+        let (id, nome): (i64, String) = self.pick_wrapping(
+            client,
+            rng,
+            Start::Id(Table::Pacientes),
+            PICK_PACIENTE_PARA_ATUALIZAR,
+        )?;
         self.change_contact(client, rng, id, &nome)
     }
 
@@ -552,7 +629,7 @@ impl Executor {
             Some((id, data)) => (id, data, true),
             None => {
                 let (id, data): (i64, TimestampWithTimeZone) =
-                    self.pick_wrapping(client, rng, PICK_CONSULTA_FUTURA)?;
+                    self.pick_wrapping(client, rng, Start::Fraction, PICK_CONSULTA_FUTURA)?;
                 (id, data, false)
             }
         };
@@ -586,7 +663,7 @@ impl Executor {
         now: DateTime<Utc>,
     ) -> Outcome {
         let (id, tipo, data): (i64, String, TimestampWithTimeZone) =
-            self.pick_wrapping(client, rng, PICK_EXAME_PENDENTE)?;
+            self.pick_wrapping(client, rng, Start::Id(Table::Exames), PICK_EXAME_PENDENTE)?;
         let o = datagen::exam_outcome(rng, &tipo, pgtypes::from_timestamptz(data), now);
         let args: [DatumWithOid; 4] = [
             id.into(),
@@ -609,13 +686,18 @@ impl Executor {
         rng: &mut Rng,
         now: DateTime<Utc>,
     ) -> Outcome {
-        let (id, entrada): (i64, TimestampWithTimeZone) =
-            self.pick_wrapping(client, rng, PICK_INTERNACAO_ATIVA)?;
+        let (id, entrada, ctid): (i64, TimestampWithTimeZone, pgrx::pg_sys::ItemPointerData) = self
+            .pick_wrapping(
+                client,
+                rng,
+                Start::Id(Table::Internacoes),
+                PICK_INTERNACAO_ATIVA,
+            )?;
         let saida = datagen::discharge_time(rng, pgtypes::from_timestamptz(entrada), now);
         let rows = self.affected(
             client,
             UPDATE_INTERNACAO_ALTA,
-            &[id.into(), pgtypes::timestamptz(saida).into()],
+            &[id.into(), pgtypes::timestamptz(saida).into(), ctid.into()],
         );
         self.one(Table::Internacoes, Change::Update, rows)
     }
@@ -624,11 +706,12 @@ impl Executor {
         &mut self,
         client: &mut SpiClient,
         rng: &mut Rng,
+        from: Start,
         pick: &'static str,
         delete: &'static str,
         table: Table,
     ) -> Outcome {
-        let id: i64 = self.pick_wrapping::<FirstId>(client, rng, pick)?.0;
+        let id: i64 = self.pick_wrapping::<FirstId>(client, rng, from, pick)?.0;
         // $2, the hospital clock's now: for the statements that re-check a date (an expired link).
         let args = [id.into(), self.now_datum()];
         self.change(client, delete, &args, table, Change::Delete)
@@ -741,7 +824,12 @@ impl Executor {
     }
 
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
+        let (id, _): (i64, String) = self.pick_wrapping(
+            client,
+            rng,
+            Start::Id(Table::Pacientes),
+            PICK_PACIENTE_PARA_EXCLUIR,
+        )?;
         let mut changes = RowChanges::default();
         self.plans
             .affected(client, LOCK_INTERNACOES_DO_PACIENTE, &[id.into()]);
@@ -762,7 +850,12 @@ impl Executor {
     /// the sequence and its rows follow by ON UPDATE CASCADE. Counted as Debezium reports it: the
     /// patient as a delete of the old key plus an insert of the new one, each of its rows an update.
     fn update_paciente_id(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, _): (i64, String) = self.pick_wrapping(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
+        let (id, _): (i64, String) = self.pick_wrapping(
+            client,
+            rng,
+            Start::Id(Table::Pacientes),
+            PICK_PACIENTE_PARA_EXCLUIR,
+        )?;
         let mut changes = RowChanges::default();
         for (table, sql) in LOCK_PACIENTE_CHILDREN {
             let rows = self.affected(client, sql, &[id.into()]);
@@ -803,7 +896,12 @@ impl Executor {
             self.partitions_checked = Some((std::time::Instant::now(), now));
         }
         let internacao: i64 = self
-            .pick_wrapping::<FirstId>(client, rng, PICK_INTERNACAO_PARA_SINAIS)?
+            .pick_wrapping::<FirstId>(
+                client,
+                rng,
+                Start::Id(Table::Internacoes),
+                PICK_INTERNACAO_PARA_SINAIS,
+            )?
             .0;
         let v = datagen::vital_signs(rng);
         let args: [DatumWithOid; 8] = [

@@ -40,10 +40,11 @@ check "the target rate follows the ramp (just above 1x)" wait_for 5 "SELECT sum(
 echo "== schedule: the achieved rate follows '$SHAPE' at $BASE ops/s"
 q -d $DB "SELECT alimentador_set_schedule('$SHAPE')" >/dev/null
 check "a run-time schedule overrides the setting" eq "$(q -d $DB "SELECT origem LIKE 'run-time control%' FROM alimentador_settings() WHERE nome = 'schedule'")" t
-# Samples (seconds since the shape started, operations committed) at the window boundaries: each
+# Samples (seconds since the shape started, operations run: done or skipped, what the rate paces; an
+# admission attempt whose patient is in hospital already is a skip) at the window boundaries: each
 # sample waits for its instant (a time measurement, so it waits for the clock, not a condition).
 sample() {
-  q -d $DB "SELECT extract(epoch FROM clock_timestamp() - max(agenda_desde)), sum(feitas) FROM alimentador_status()" | tr '|' ' '
+  q -d $DB "SELECT extract(epoch FROM clock_timestamp() - max(agenda_desde)), sum(feitas + puladas) FROM alimentador_status()" | tr '|' ' '
 }
 until_t() {
   local left
