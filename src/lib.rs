@@ -13,6 +13,7 @@ mod ledger;
 mod model;
 mod operations;
 mod pacing;
+mod pgarray;
 mod pgtypes;
 mod plans;
 mod run;
