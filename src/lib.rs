@@ -14,6 +14,7 @@ mod model;
 mod operations;
 mod pacing;
 mod pgarray;
+mod pgjsonb;
 mod pgtypes;
 mod plans;
 mod run;

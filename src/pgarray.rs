@@ -39,6 +39,7 @@ pub enum Element {
     TimestampTz,
     Uuid,
     Text,
+    Jsonb,
 }
 
 impl Element {
@@ -48,7 +49,7 @@ impl Element {
             Element::Date => Storage::Fixed { len: 4, align: 4 },
             Element::Bool => Storage::Fixed { len: 1, align: 1 },
             Element::Uuid => Storage::Fixed { len: 16, align: 1 },
-            Element::Text => Storage::Varlena,
+            Element::Text | Element::Jsonb => Storage::Varlena,
         }
     }
 
@@ -60,6 +61,7 @@ impl Element {
             Element::TimestampTz => pg_sys::TIMESTAMPTZOID,
             Element::Uuid => pg_sys::UUIDOID,
             Element::Text => pg_sys::TEXTOID,
+            Element::Jsonb => pg_sys::JSONBOID,
         }
     }
 
@@ -71,6 +73,7 @@ impl Element {
             Element::TimestampTz => pg_sys::TIMESTAMPTZARRAYOID,
             Element::Uuid => pg_sys::UUIDARRAYOID,
             Element::Text => pg_sys::TEXTARRAYOID,
+            Element::Jsonb => pg_sys::JSONBARRAYOID,
         }
     }
 }
@@ -113,17 +116,14 @@ impl ArrayBuilder {
         self.present.push(true);
     }
 
-    /// Appends a varlena element: a 4-byte header, then `payload` (the pieces, concatenated).
-    pub fn varlena(&mut self, payload: &[&[u8]]) {
+    /// Appends a varlena element: a 4-byte header, then `payload`.
+    fn varlena(&mut self, payload: &[u8]) {
         debug_assert!(matches!(self.element.storage(), Storage::Varlena));
         self.align(4);
-        let len: usize = payload.iter().map(|p| p.len()).sum();
         // SET_VARSIZE_4B: the total size, shifted left by two (little-endian).
         self.data
-            .extend_from_slice(&(((len + 4) as u32) << 2).to_le_bytes());
-        for piece in payload {
-            self.data.extend_from_slice(piece);
-        }
+            .extend_from_slice(&(((payload.len() + 4) as u32) << 2).to_le_bytes());
+        self.data.extend_from_slice(payload);
         self.present.push(true);
     }
 
@@ -159,7 +159,15 @@ impl ArrayBuilder {
     }
 
     pub fn text(&mut self, s: &str) {
-        self.varlena(&[s.as_bytes()]);
+        self.varlena(s.as_bytes());
+    }
+
+    /// A jsonb element, encoded here rather than parsed by the backend (see crate::pgjsonb).
+    pub fn jsonb(&mut self, value: &serde_json::Value) {
+        debug_assert!(matches!(self.element, Element::Jsonb));
+        self.align(4);
+        crate::pgjsonb::encode(value, &mut self.data);
+        self.present.push(true);
     }
 
     pub fn opt_text(&mut self, s: Option<&str>) {

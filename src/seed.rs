@@ -670,11 +670,10 @@ impl Loader {
         let mut rng = self.rng(Table::Exames);
         let anchor = self.anchor;
         let generate = move |range: Range<usize>| -> [Array; 7] {
-            use Element::{Bool, Int8, Text, TimestampTz};
-            let columns = [Int8, Text, TimestampTz, Bool, Text, Text, TimestampTz];
+            use Element::{Bool, Int8, Jsonb, Text, TimestampTz};
+            let columns = [Int8, Text, TimestampTz, Bool, Jsonb, Text, TimestampTz];
             let [mut pac, mut tipo, mut data, mut urgente, mut resultado, mut laudo, mut data_resultado] =
                 builders(columns, range.len());
-            let mut json = Vec::new();
             for _ in range {
                 let e = datagen::seed_exam(&mut rng, anchor);
                 pac.int8(datagen::pick(&mut rng, pacientes));
@@ -682,11 +681,7 @@ impl Loader {
                 data.timestamptz(e.data);
                 urgente.bool(e.urgente);
                 match &e.resultado {
-                    Some(r) => {
-                        json.clear();
-                        serde_json::to_writer(&mut json, r).expect("a JSON value serializes");
-                        resultado.varlena(&[&json]);
-                    }
+                    Some(r) => resultado.jsonb(r),
                     None => resultado.null(),
                 }
                 laudo.opt_text(e.laudo.as_deref());
