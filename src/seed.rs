@@ -36,6 +36,10 @@ use crate::{errors, pgtypes};
 
 /// Rows per INSERT statement.
 const CHUNK: usize = 2_000;
+/// Rows of a table's first INSERT; each next one doubles up to CHUNK. The backend waits for the
+/// first chunk of each table to be generated: a small one starts the inserts sooner. (Chunk sizes do
+/// not change the rows: the generator draws them in the same order.)
+const FIRST_CHUNK: usize = 250;
 /// Seeds of at least this many rows into empty tables build their secondary indexes after the load
 /// (below it, dropping and recreating them costs more than it saves).
 const REBUILD_INDEXES_ROWS: usize = 50_000;
@@ -475,16 +479,19 @@ impl Loader {
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel(1);
             scope.spawn(move || {
-                for from in (0..rows).step_by(CHUNK) {
-                    if sender
-                        .send(generate(from..(from + CHUNK).min(rows)))
-                        .is_err()
-                    {
+                let mut from = 0;
+                let mut size = FIRST_CHUNK;
+                while from < rows {
+                    let to = (from + size).min(rows);
+                    if sender.send(generate(from..to)).is_err() {
                         break;
                     }
+                    from = to;
+                    size = (size * 2).min(CHUNK);
                 }
             });
             let mut done = 0;
+            let mut size = FIRST_CHUNK;
             for chunk in receiver {
                 // SAFETY: a chunk's arrays are only used by its own INSERT, so they are freed after it.
                 unsafe {
@@ -493,7 +500,8 @@ impl Loader {
                 }
                 // A large table also reports each tenth of its rows (minutes at scale 1000).
                 let before = done;
-                done = (done + CHUNK).min(rows);
+                done = (done + size).min(rows);
+                size = (size * 2).min(CHUNK);
                 if progress
                     && rows >= PROGRESS_STEPS_ROWS
                     && done < rows
