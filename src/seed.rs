@@ -441,7 +441,14 @@ impl Loader {
         self.consultas(client, &consultas, &pacientes, &medicos);
         self.exames(client, &pacientes);
         let (internacoes, active) = self.internacoes(client, &pacientes);
+        let started = Instant::now();
         let sinais_vitais = self.sinais_vitais(client, &active);
+        if v.total() >= PROGRESS_ROWS {
+            notice!(
+                "alimentador: seeded {sinais_vitais} sinais_vitais in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         vec![
             (Table::Convenios, 0),
             (Table::Pacientes, v.pacientes as i64),
