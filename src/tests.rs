@@ -900,4 +900,20 @@ mod tests {
             "{\"{\\\"a\\\": null, \\\"b\\\": [1, 2.5]}\",NULL}"
         );
     }
+
+    /// The settings a seed changes for its load (plan_cache_mode, and session_replication_role for a
+    /// superuser) are the caller's again afterwards, in the same transaction.
+    #[pg_test]
+    fn seed_restores_the_callers_settings() {
+        Spi::run("SET LOCAL plan_cache_mode = force_custom_plan").unwrap();
+        Spi::run("SET LOCAL session_replication_role = local").unwrap();
+        seed("0.05, 1");
+        let setting = |name: &str| {
+            Spi::get_one::<String>(&format!("SELECT current_setting('{name}')"))
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(setting("plan_cache_mode"), "force_custom_plan");
+        assert_eq!(setting("session_replication_role"), "local");
+    }
 }
