@@ -3,6 +3,8 @@
 -- 91% of exams) and unique natural keys — loaded with plain INSERT … SELECT generate_series, as a
 -- user would without the extension. Expects empty tables with identities restarted (ids from 1), the
 -- partitions of sinais_vitais the extension's seed created, and :readings, the readings it loaded.
+-- Every ninth admission is still active (no data_saida); the k-th of them goes to patient k, so no
+-- patient has two (the unique partial index internacoes_uma_ativa_idx), as in the extension's seed.
 SELECT round(2000 * :scale)::int AS np, round(200 * :scale)::int AS nm, round(2500 * :scale)::int AS nv,
        round(4000 * :scale)::int AS nc, round(3500 * :scale)::int AS ne, round(1200 * :scale)::int AS ni \gset
 BEGIN;
@@ -38,7 +40,8 @@ SELECT 1 + (random() * (:np - 1))::int, 'Hemograma completo', d, random() < 0.1,
 FROM (SELECT i, now() - interval '2 days' - random() * interval '728 days' AS d, random() < 0.91 AS r
       FROM generate_series(1, :ne) i) s;
 INSERT INTO hospital.internacoes (paciente_id, data_entrada, data_saida, motivo, quarto)
-SELECT 1 + (random() * (:np - 1))::int, e, CASE WHEN i % 9 <> 0 THEN e + interval '3 days' END,
+SELECT CASE WHEN i % 9 = 0 THEN i / 9 ELSE 1 + (random() * (:np - 1))::int END, e,
+       CASE WHEN i % 9 <> 0 THEN e + interval '3 days' END,
        'Pneumonia comunitária ' || (i % 100), 'Enfermaria ' || (100 + i % 300) || '-B'
 FROM (SELECT i, now() - interval '3 days' - random() * interval '727 days' AS e FROM generate_series(1, :ni) i) s;
 INSERT INTO hospital.sinais_vitais (internacao_id, medido_em, pulso, pressao_sistolica, pressao_diastolica,

@@ -18,6 +18,7 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use pgrx::datum::DatumWithOid;
@@ -29,16 +30,23 @@ use rand::RngExt;
 
 use crate::datagen::{self, Rng};
 use crate::model::{Table, Volumes};
+use crate::pgarray::{Array, ArrayBuilder, Element};
 use crate::plans::Plans;
 use crate::{errors, pgtypes};
 
 /// Rows per INSERT statement.
 const CHUNK: usize = 2_000;
+/// Rows of a table's first INSERT; each next one doubles up to CHUNK. The backend waits for the
+/// first chunk of each table to be generated: a small one starts the inserts sooner. (Chunk sizes do
+/// not change the rows: the generator draws them in the same order.)
+const FIRST_CHUNK: usize = 250;
 /// Seeds of at least this many rows into empty tables build their secondary indexes after the load
 /// (below it, dropping and recreating them costs more than it saves).
 const REBUILD_INDEXES_ROWS: usize = 50_000;
-/// Seeds of at least this many rows report progress per table.
+/// Seeds of at least this many rows report progress per table (rows, seconds, rows/s).
 const PROGRESS_ROWS: usize = 100_000;
+/// Tables of at least this many rows also report each tenth of their rows.
+const PROGRESS_STEPS_ROWS: usize = 500_000;
 /// The largest scale accepted (2 million patients, 13 million rows).
 pub const MAX_SCALE: f64 = 1000.0;
 /// The smallest scale that still gives every table a row.
@@ -232,18 +240,18 @@ pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted,
         "creating the partitions of hospital.sinais_vitais",
     ))?;
     let trusted = skip_fk_rechecks()?;
+    // Each chunk's arrays are megabytes: a custom plan would copy them into the plan as constants
+    // (the first five executions of a kept plan are custom).
+    let plan_cache_mode = set_local("plan_cache_mode", "force_generic_plan")?;
     let load = || Spi::connect_mut(|client| Loader::new(rng_seed, volumes).load(client));
     let inserted = if rebuild {
-        with_indexes_built_after(load)?
+        with_indexes_built_after(load, volumes.total() >= PROGRESS_ROWS)?
     } else {
         load()
     };
+    set_local("plan_cache_mode", &plan_cache_mode)?;
     if let Some(previous) = trusted {
-        Spi::run_with_args(
-            "SELECT pg_catalog.set_config('session_replication_role', $1, true)",
-            &[previous.as_str().into()],
-        )
-        .map_err(query_failed("restoring session_replication_role"))?;
+        set_local("session_replication_role", &previous)?;
     }
     seeded.rows = Some(inserted.iter().map(|(_, n)| n).sum());
     record(&schema, Some(&seeded))?;
@@ -257,7 +265,7 @@ pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted,
 /// Loading empty tables: drops the indexes that back no constraint, loads, and creates them again
 /// from their own definitions — one sorted build per index instead of an insertion per row. All
 /// in the caller's transaction, so an error leaves them as they were.
-fn with_indexes_built_after<R>(load: impl FnOnce() -> R) -> Result<R, SeedError> {
+fn with_indexes_built_after<R>(load: impl FnOnce() -> R, progress: bool) -> Result<R, SeedError> {
     const WHAT: &str = "rebuilding the secondary indexes";
     let (names, definitions) =
         Spi::get_two::<Vec<String>, Vec<String>>(SECONDARY_INDEXES).map_err(query_failed(WHAT))?;
@@ -266,8 +274,16 @@ fn with_indexes_built_after<R>(load: impl FnOnce() -> R) -> Result<R, SeedError>
         Spi::run(&format!("DROP INDEX {}", names.join(", "))).map_err(query_failed(WHAT))?;
     }
     let result = load();
+    let started = Instant::now();
     for definition in &definitions {
         Spi::run(definition).map_err(query_failed(WHAT))?;
+    }
+    if progress {
+        notice!(
+            "alimentador: built {} secondary indexes in {:.2} s",
+            definitions.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(result)
 }
@@ -276,6 +292,24 @@ fn with_indexes_built_after<R>(load: impl FnOnce() -> R) -> Result<R, SeedError>
 fn serialize() -> Result<(), SeedError> {
     Spi::run("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('alimentador_seed'))")
         .map_err(query_failed("waiting for other seeds"))
+}
+
+/// Sets a setting for the rest of the transaction; returns its value before.
+fn set_local(name: &str, value: &str) -> Result<String, SeedError> {
+    const WHAT: &str = "changing a setting for the seed";
+    let previous =
+        Spi::get_one_with_args::<String>("SELECT pg_catalog.current_setting($1)", &[name.into()])
+            .map_err(query_failed(WHAT))?
+            .ok_or(SeedError::Query {
+                what: WHAT,
+                reason: format!("current_setting('{name}') returned NULL"),
+            })?;
+    Spi::run_with_args(
+        "SELECT pg_catalog.set_config($1, $2, true)",
+        &[name.into(), value.into()],
+    )
+    .map_err(query_failed(WHAT))?;
+    Ok(previous)
 }
 
 /// For a superuser, turns off foreign-key triggers for this transaction; returns the value to restore.
@@ -407,7 +441,14 @@ impl Loader {
         self.consultas(client, &consultas, &pacientes, &medicos);
         self.exames(client, &pacientes);
         let (internacoes, active) = self.internacoes(client, &pacientes);
+        let started = Instant::now();
         let sinais_vitais = self.sinais_vitais(client, &active);
+        if v.total() >= PROGRESS_ROWS {
+            notice!(
+                "alimentador: seeded {sinais_vitais} sinais_vitais in {:.2} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         vec![
             (Table::Convenios, 0),
             (Table::Pacientes, v.pacientes as i64),
@@ -439,32 +480,55 @@ impl Loader {
         mut generate: impl FnMut(Range<usize>) -> T + Send,
         mut insert: impl FnMut(&mut Self, T),
     ) {
+        let started = Instant::now();
+        let progress = self.volumes.total() >= PROGRESS_ROWS;
         let mut context = PgMemoryContexts::new("alimentador seed chunk");
         std::thread::scope(|scope| {
             let (sender, receiver) = std::sync::mpsc::sync_channel(1);
             scope.spawn(move || {
-                for from in (0..rows).step_by(CHUNK) {
-                    if sender
-                        .send(generate(from..(from + CHUNK).min(rows)))
-                        .is_err()
-                    {
+                let mut from = 0;
+                let mut size = FIRST_CHUNK;
+                while from < rows {
+                    let to = (from + size).min(rows);
+                    if sender.send(generate(from..to)).is_err() {
                         break;
                     }
+                    from = to;
+                    size = (size * 2).min(CHUNK);
                 }
             });
+            let mut done = 0;
+            let mut size = FIRST_CHUNK;
             for chunk in receiver {
                 // SAFETY: a chunk's arrays are only used by its own INSERT, so they are freed after it.
                 unsafe {
                     context.switch_to(|_| insert(self, chunk));
                     context.reset();
                 }
+                // A large table also reports each tenth of its rows (minutes at scale 1000).
+                let before = done;
+                done = (done + size).min(rows);
+                size = (size * 2).min(CHUNK);
+                if progress
+                    && rows >= PROGRESS_STEPS_ROWS
+                    && done < rows
+                    && done * 10 / rows > before * 10 / rows
+                {
+                    notice!(
+                        "alimentador: seeding {}: {done} of {rows} rows ({:.1} s)",
+                        table.name(),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
             }
         });
         self.loaded += rows;
-        if self.volumes.total() >= PROGRESS_ROWS {
+        if progress {
+            let seconds = started.elapsed().as_secs_f64();
             notice!(
-                "alimentador: seeded {rows} {} ({}% of {} rows)",
+                "alimentador: seeded {rows} {} in {seconds:.2} s ({:.0} rows/s; {}% of {} rows)",
                 table.name(),
+                rows as f64 / seconds.max(1e-6),
                 self.loaded * 100 / self.volumes.total(),
                 self.volumes.total()
             );
@@ -474,49 +538,57 @@ impl Loader {
     fn pacientes(&mut self, client: &mut SpiClient, ids: &[i64]) {
         let mut rng = self.rng(Table::Pacientes);
         let anchor = self.anchor;
-        let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Patient)> {
-            ids[range]
-                .iter()
-                .map(|&id| (id, datagen::patient(&mut rng, id, anchor)))
-                .collect()
-        };
-        self.in_chunks(Table::Pacientes, ids.len(), generate, |me, rows| {
-            let mut c = PacienteColumns::default();
-            for (id, p) in rows {
-                c.push(id, p);
+        let generate = move |range: Range<usize>| -> [Array; 12] {
+            use Element::{Date, Int8, Text};
+            let columns = [
+                Int8, Text, Date, Text, Text, Text, Text, Text, Text, Text, Text, Date,
+            ];
+            let mut c = builders(columns, range.len());
+            for &id in &ids[range] {
+                let p = datagen::patient(&mut rng, id, anchor);
+                c[0].int8(id);
+                c[1].text(&p.nome);
+                c[2].date(p.nascimento);
+                c[3].text(&p.cpf);
+                c[4].text(p.sexo.code());
+                c[5].text(&p.email);
+                c[6].text(&p.telefone);
+                c[7].text(&p.endereco);
+                c[8].text(p.cidade);
+                c[9].text(p.uf);
+                c[10].text(&p.cep);
+                c[11].date(p.data_cadastro);
             }
-            me.plans.affected(client, INSERT_PACIENTES, &c.args());
+            c.map(ArrayBuilder::finish)
+        };
+        self.in_chunks(Table::Pacientes, ids.len(), generate, |me, arrays| {
+            me.plans.affected(
+                client,
+                INSERT_PACIENTES,
+                &arrays.each_ref().map(Array::datum),
+            );
         });
     }
 
     fn medicos(&mut self, client: &mut SpiClient, ids: &[i64]) {
         let mut rng = self.rng(Table::Medicos);
-        let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Doctor)> {
-            ids[range]
-                .iter()
-                .map(|&id| (id, datagen::doctor(&mut rng, id)))
-                .collect()
-        };
-        self.in_chunks(Table::Medicos, ids.len(), generate, |me, rows| {
-            let (mut id, mut nome, mut crm, mut esp, mut tel, mut email) =
-                (vec![], vec![], vec![], vec![], vec![], vec![]);
-            for (i, d) in rows {
-                id.push(i);
-                nome.push(d.nome);
-                crm.push(d.crm);
-                esp.push(d.especialidade);
-                tel.push(d.telefone);
-                email.push(d.email);
+        let generate = move |range: Range<usize>| -> [Array; 6] {
+            use Element::{Int8, Text};
+            let mut c = builders([Int8, Text, Text, Text, Text, Text], range.len());
+            for &id in &ids[range] {
+                let d = datagen::doctor(&mut rng, id);
+                c[0].int8(id);
+                c[1].text(&d.nome);
+                c[2].text(&d.crm);
+                c[3].text(d.especialidade);
+                c[4].text(&d.telefone);
+                c[5].text(&d.email);
             }
-            let args: [DatumWithOid; 6] = [
-                id.into(),
-                nome.into(),
-                crm.into(),
-                esp.into(),
-                tel.into(),
-                email.into(),
-            ];
-            me.plans.affected(client, INSERT_MEDICOS, &args);
+            c.map(ArrayBuilder::finish)
+        };
+        self.in_chunks(Table::Medicos, ids.len(), generate, |me, arrays| {
+            me.plans
+                .affected(client, INSERT_MEDICOS, &arrays.each_ref().map(Array::datum));
         });
     }
 
@@ -544,22 +616,24 @@ impl Loader {
             i += 1;
         }
         let linked = pairs.len();
-        let generate = move |range: Range<usize>| -> Vec<((i64, i64), datagen::PlanMembership)> {
-            pairs[range]
-                .iter()
-                .map(|&pair| (pair, datagen::plan_membership(&mut rng, anchor)))
-                .collect()
-        };
-        self.in_chunks(Table::PacientesConvenios, linked, generate, |me, rows| {
-            let (mut pac, mut conv, mut cart, mut val) = (vec![], vec![], vec![], vec![]);
-            for ((p, c), m) in rows {
-                pac.push(p);
-                conv.push(c);
-                cart.push(m.numero_carteira);
-                val.push(pgtypes::date(m.validade));
+        let generate = move |range: Range<usize>| -> [Array; 4] {
+            use Element::{Date, Int8, Text};
+            let mut c = builders([Int8, Int8, Text, Date], range.len());
+            for &(paciente, convenio) in &pairs[range] {
+                let m = datagen::plan_membership(&mut rng, anchor);
+                c[0].int8(paciente);
+                c[1].int8(convenio);
+                c[2].text(&m.numero_carteira);
+                c[3].date(m.validade);
             }
-            let args: [DatumWithOid; 4] = [pac.into(), conv.into(), cart.into(), val.into()];
-            me.plans.affected(client, INSERT_VINCULOS, &args);
+            c.map(ArrayBuilder::finish)
+        };
+        self.in_chunks(Table::PacientesConvenios, linked, generate, |me, arrays| {
+            me.plans.affected(
+                client,
+                INSERT_VINCULOS,
+                &arrays.each_ref().map(Array::datum),
+            );
         });
         linked
     }
@@ -573,84 +647,72 @@ impl Loader {
     ) {
         let mut rng = self.rng(Table::Consultas);
         let anchor = self.anchor;
-        let generate = move |range: Range<usize>| -> Vec<SeedConsulta> {
-            ids[range]
-                .iter()
-                .map(|&id| {
-                    let a = datagen::seed_appointment(&mut rng, anchor);
-                    let protocolo = datagen::uuid_for_index(&mut rng, id as u64);
-                    let paciente = datagen::pick(&mut rng, pacientes);
-                    (id, protocolo, paciente, datagen::pick(&mut rng, medicos), a)
-                })
-                .collect()
-        };
-        self.in_chunks(Table::Consultas, ids.len(), generate, |me, rows| {
-            let (mut id, mut prot, mut pac, mut med) = (vec![], vec![], vec![], vec![]);
-            let (mut data, mut motivo, mut status, mut valor) = (vec![], vec![], vec![], vec![]);
-            for (i, p, pa, m, a) in rows {
-                id.push(i);
-                prot.push(pgtypes::uuid(p));
-                pac.push(pa);
-                med.push(m);
-                data.push(pgtypes::timestamptz(a.data));
-                motivo.push(a.motivo);
-                status.push(a.status.code());
+        let generate = move |range: Range<usize>| -> [Array; 8] {
+            use Element::{Int8, Text, TimestampTz, Uuid};
+            let columns = [Int8, Uuid, Int8, Int8, TimestampTz, Text, Text, Text];
+            let mut c = builders(columns, range.len());
+            for &id in &ids[range] {
+                let a = datagen::seed_appointment(&mut rng, anchor);
+                let protocolo = datagen::uuid_for_index(&mut rng, id as u64);
+                let paciente = datagen::pick(&mut rng, pacientes);
+                let medico = datagen::pick(&mut rng, medicos);
+                c[0].int8(id);
+                c[1].uuid(protocolo);
+                c[2].int8(paciente);
+                c[3].int8(medico);
+                c[4].timestamptz(a.data);
+                c[5].text(a.motivo);
+                c[6].text(a.status.code());
                 // Exact decimal text, cast to numeric by the INSERT.
-                valor.push(format!(
+                c[7].text(&format!(
                     "{}.{:02}",
                     a.valor_centavos / 100,
                     a.valor_centavos % 100
                 ));
             }
-            let args: [DatumWithOid; 8] = [
-                id.into(),
-                prot.into(),
-                pac.into(),
-                med.into(),
-                data.into(),
-                motivo.into(),
-                status.into(),
-                valor.into(),
-            ];
-            me.plans.affected(client, INSERT_CONSULTAS, &args);
+            c.map(ArrayBuilder::finish)
+        };
+        self.in_chunks(Table::Consultas, ids.len(), generate, |me, arrays| {
+            me.plans.affected(
+                client,
+                INSERT_CONSULTAS,
+                &arrays.each_ref().map(Array::datum),
+            );
         });
     }
 
     fn exames(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
         let mut rng = self.rng(Table::Exames);
         let anchor = self.anchor;
-        let generate = move |range: Range<usize>| -> Vec<(i64, datagen::Exam, Option<String>)> {
-            range
-                .map(|_| {
-                    let mut e = datagen::seed_exam(&mut rng, anchor);
-                    let resultado = e.resultado.take().map(|r| r.to_string());
-                    (datagen::pick(&mut rng, pacientes), e, resultado)
-                })
-                .collect()
-        };
-        self.in_chunks(Table::Exames, self.volumes.exames, generate, |me, rows| {
-            let (mut pac, mut tipo, mut data, mut urgente) = (vec![], vec![], vec![], vec![]);
-            let (mut resultado, mut laudo, mut data_resultado) = (vec![], vec![], vec![]);
-            for (p, e, r) in rows {
-                pac.push(p);
-                tipo.push(e.tipo_exame);
-                data.push(pgtypes::timestamptz(e.data));
-                urgente.push(e.urgente);
-                resultado.push(r);
-                laudo.push(e.laudo);
-                data_resultado.push(e.data_resultado.map(pgtypes::timestamptz));
+        let generate = move |range: Range<usize>| -> [Array; 7] {
+            use Element::{Bool, Int8, Jsonb, Text, TimestampTz};
+            let columns = [Int8, Text, TimestampTz, Bool, Jsonb, Text, TimestampTz];
+            let [mut pac, mut tipo, mut data, mut urgente, mut resultado, mut laudo, mut data_resultado] =
+                builders(columns, range.len());
+            for _ in range {
+                let e = datagen::seed_exam(&mut rng, anchor);
+                pac.int8(datagen::pick(&mut rng, pacientes));
+                tipo.text(e.tipo_exame);
+                data.timestamptz(e.data);
+                urgente.bool(e.urgente);
+                match &e.resultado {
+                    Some(r) => resultado.jsonb(r),
+                    None => resultado.null(),
+                }
+                laudo.opt_text(e.laudo.as_deref());
+                data_resultado.opt_timestamptz(e.data_resultado);
             }
-            let args: [DatumWithOid; 7] = [
-                pac.into(),
-                tipo.into(),
-                data.into(),
-                urgente.into(),
-                resultado.into(),
-                laudo.into(),
-                data_resultado.into(),
-            ];
-            me.plans.affected(client, INSERT_EXAMES, &args);
-        });
+            [pac, tipo, data, urgente, resultado, laudo, data_resultado].map(ArrayBuilder::finish)
+        };
+        self.in_chunks(
+            Table::Exames,
+            self.volumes.exames,
+            generate,
+            |me, arrays| {
+                me.plans
+                    .affected(client, INSERT_EXAMES, &arrays.each_ref().map(Array::datum));
+            },
+        );
     }
 
     /// Admissions of this seed's patients, never two overlapping (so never two active) for one
@@ -754,58 +816,9 @@ impl Loader {
     }
 }
 
-/// A generated appointment with its id, protocol UUID, patient and doctor.
-type SeedConsulta = (i64, [u8; 16], i64, i64, datagen::Appointment);
-
-/// The pacientes columns of one chunk, as arrays.
-#[derive(Default)]
-struct PacienteColumns {
-    id: Vec<i64>,
-    nome: Vec<String>,
-    nascimento: Vec<pgrx::datum::Date>,
-    cpf: Vec<String>,
-    sexo: Vec<&'static str>,
-    email: Vec<String>,
-    telefone: Vec<String>,
-    endereco: Vec<String>,
-    cidade: Vec<&'static str>,
-    uf: Vec<&'static str>,
-    cep: Vec<String>,
-    data_cadastro: Vec<pgrx::datum::Date>,
-}
-
-impl PacienteColumns {
-    fn push(&mut self, id: i64, p: datagen::Patient) {
-        self.id.push(id);
-        self.nome.push(p.nome);
-        self.nascimento.push(pgtypes::date(p.nascimento));
-        self.cpf.push(p.cpf);
-        self.sexo.push(p.sexo.code());
-        self.email.push(p.email);
-        self.telefone.push(p.telefone);
-        self.endereco.push(p.endereco);
-        self.cidade.push(p.cidade);
-        self.uf.push(p.uf);
-        self.cep.push(p.cep);
-        self.data_cadastro.push(pgtypes::date(p.data_cadastro));
-    }
-
-    fn args(self) -> [DatumWithOid<'static>; 12] {
-        [
-            self.id.into(),
-            self.nome.into(),
-            self.nascimento.into(),
-            self.cpf.into(),
-            self.sexo.into(),
-            self.email.into(),
-            self.telefone.into(),
-            self.endereco.into(),
-            self.cidade.into(),
-            self.uf.into(),
-            self.cep.into(),
-            self.data_cadastro.into(),
-        ]
-    }
+/// One array builder per column, each for `rows` elements.
+fn builders<const N: usize>(columns: [Element; N], rows: usize) -> [ArrayBuilder; N] {
+    columns.map(|e| ArrayBuilder::new(e, rows))
 }
 
 #[cfg(test)]

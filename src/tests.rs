@@ -896,4 +896,114 @@ mod tests {
         Spi::run("ALTER TABLE hospital.prescricoes DROP CONSTRAINT prescricoes_pkey").unwrap();
         assert!(!ok("primary keys"));
     }
+
+    /// The jsonb the seed encodes in Rust is byte for byte what jsonb_in makes of the same text:
+    /// thousands of generated exam results, and values that exercise the rest of the format (the
+    /// offset stride past 32 keys, nesting, numbers with exponents and signs, raw scalars).
+    #[pg_test]
+    fn jsonb_encoding_is_jsonb_in() {
+        use serde_json::{json, Value};
+        let jsonb_in = |text: &str| -> Vec<u8> {
+            let text = std::ffi::CString::new(text).unwrap();
+            // SAFETY: jsonb_in takes a C string and returns a palloc'd varlena with a 4-byte header.
+            unsafe {
+                let datum = pgrx::direct_function_call_as_datum(
+                    pg_sys::jsonb_in,
+                    &[Some(pg_sys::Datum::from(text.as_ptr()))],
+                )
+                .expect("jsonb_in returns a value");
+                let ptr = datum.cast_mut_ptr::<u8>();
+                let len = (u32::from_le_bytes(*ptr.cast::<[u8; 4]>()) >> 2) as usize;
+                std::slice::from_raw_parts(ptr, len).to_vec()
+            }
+        };
+        let mut values: Vec<Value> = Vec::new();
+        let mut rng = datagen::rng_from_seed(7, 1);
+        let anchor = chrono::Utc::now();
+        while values.len() < 3000 {
+            values.extend(datagen::seed_exam(&mut rng, anchor).resultado);
+        }
+        let wide: serde_json::Map<String, Value> = (0..70)
+            .map(|i| (format!("k{i}"), json!(i * 37 - 900)))
+            .collect();
+        values.extend([
+            Value::Object(wide),
+            json!([1, [2, [3, {"a": []}]], {}, null, true, false, "x"]),
+            json!({"n": [0, -0.0, 0.5, -12.25, 1e-7, 1.5e300, 123456789.123, 10000, 99999999]}),
+            json!({"ç": "São Paulo — ação", "": "", "aa": {"b": {"c": 1.0}}}),
+            json!(42),
+            json!("só um texto"),
+            json!(null),
+            Value::Array((0..40).map(|i| json!(format!("{i}"))).collect()),
+        ]);
+        for value in &values {
+            let mut ours = Vec::new();
+            crate::pgjsonb::encode(value, &mut ours);
+            assert_eq!(ours, jsonb_in(&value.to_string()), "{value}");
+        }
+    }
+
+    /// Arrays built in Rust read back as the values put in them, NULLs included.
+    #[pg_test]
+    fn arrays_built_in_rust_read_back() {
+        use crate::pgarray::{ArrayBuilder, Element};
+        let as_text = |a: ArrayBuilder| -> String {
+            let array = a.finish();
+            Spi::get_one_with_args::<String>("SELECT $1::text", &[array.datum()])
+                .unwrap()
+                .unwrap()
+        };
+        let mut a = ArrayBuilder::new(Element::Int8, 3);
+        a.int8(1);
+        a.null();
+        a.int8(-3);
+        assert_eq!(as_text(a), "{1,NULL,-3}");
+        let mut a = ArrayBuilder::new(Element::Text, 3);
+        a.text("a b");
+        a.opt_text(None);
+        a.text("ção");
+        for _ in 0..9 {
+            a.text("x");
+        }
+        assert_eq!(as_text(a), "{\"a b\",NULL,ção,x,x,x,x,x,x,x,x,x}");
+        let mut a = ArrayBuilder::new(Element::Bool, 2);
+        a.bool(true);
+        a.bool(false);
+        assert_eq!(as_text(a), "{t,f}");
+        let mut a = ArrayBuilder::new(Element::Date, 2);
+        a.date(chrono::NaiveDate::from_ymd_opt(1999, 12, 31).unwrap());
+        a.date(chrono::NaiveDate::from_ymd_opt(2026, 2, 28).unwrap());
+        assert_eq!(as_text(a), "{1999-12-31,2026-02-28}");
+        let mut a = ArrayBuilder::new(Element::TimestampTz, 2);
+        a.opt_timestamptz(None);
+        a.timestamptz(chrono::DateTime::from_timestamp(1_700_000_000, 123_000).unwrap());
+        Spi::run("SET LOCAL timezone = 'UTC'").unwrap();
+        assert_eq!(as_text(a), "{NULL,\"2023-11-14 22:13:20.000123+00\"}");
+        let mut a = ArrayBuilder::new(Element::Uuid, 1);
+        a.uuid([0x12; 16]);
+        assert_eq!(as_text(a), "{12121212-1212-1212-1212-121212121212}");
+        let mut a = ArrayBuilder::new(Element::Jsonb, 2);
+        a.jsonb(&serde_json::json!({"b": [1, 2.5], "a": null}));
+        a.null();
+        assert_eq!(
+            as_text(a),
+            "{\"{\\\"a\\\": null, \\\"b\\\": [1, 2.5]}\",NULL}"
+        );
+    }
+
+    /// The settings a seed changes for its load (plan_cache_mode, and session_replication_role for a
+    /// superuser) are the caller's again afterwards, in the same transaction.
+    #[pg_test]
+    fn seed_restores_the_callers_settings() {
+        Spi::run("SET LOCAL plan_cache_mode = force_custom_plan").unwrap();
+        Spi::run("SET LOCAL session_replication_role = local").unwrap();
+        seed("0.05, 1");
+        let setting = |name: &str| {
+            Spi::get_one::<String>(&format!("SELECT current_setting('{name}')"))
+                .unwrap()
+                .unwrap()
+        };
+        assert_eq!(setting("plan_cache_mode"), "force_custom_plan");
+        assert_eq!(setting("session_replication_role"), "local");
+    }
 }

@@ -1,4 +1,6 @@
--- One chunk of the seed's patients, bound as arrays (one element per row).
+-- One chunk of the seed's patients, bound as arrays (one element per row), unnested in the select
+-- list (in lockstep; see insert_exames.sql).
 INSERT INTO hospital.pacientes (id, nome, nascimento, cpf, sexo, email, telefone, endereco, cidade, uf, cep, data_cadastro)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::date[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::date[])
+SELECT unnest($1::bigint[]), unnest($2::text[]), unnest($3::date[]), unnest($4::text[]), unnest($5::text[]),
+       unnest($6::text[]), unnest($7::text[]), unnest($8::text[]), unnest($9::text[]), unnest($10::text[]),
+       unnest($11::text[]), unnest($12::date[])

@@ -1,3 +1,4 @@
--- One chunk of the seed's plan memberships, bound as arrays (one element per row).
+-- One chunk of the seed's plan memberships, bound as arrays (one element per row), unnested in the
+-- select list (in lockstep; see insert_exames.sql).
 INSERT INTO hospital.pacientes_convenios (paciente_id, convenio_id, numero_carteira, validade)
-SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::date[])
+SELECT unnest($1::bigint[]), unnest($2::bigint[]), unnest($3::text[]), unnest($4::date[])
