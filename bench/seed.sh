@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 scales=("${@:-1 100}"); read -r -a scales <<<"${scales[*]}"
 [ -n "${SKIP_BUILD:-}" ] || scripts/build-extension.sh release >/dev/null
 . tests/lib/cluster.sh
-new_cluster bench-seed "shared_preload_libraries = 'alimentador'" "alimentador.workers = 0" \
+new_cluster bench-seed "shared_preload_libraries = 'alimentador'" "alimentador.workers = 0" "wal_level = logical" \
   "shared_buffers = '1GB'" "max_wal_size = '8GB'" "checkpoint_timeout = '30min'"
 q "CREATE EXTENSION alimentador"
 empty() { q "SELECT count(*) FROM alimentador_reset(false)" >/dev/null; q "CHECKPOINT" >/dev/null; }
@@ -34,6 +34,7 @@ load() {
 
 printf '%-6s %10s | %8s %11s %9s %8s | %8s %11s %9s %8s | %7s\n' scale rows "ext s" "rows/s" "WAL MB" "WAL MB/s" \
   "plain s" "rows/s" "WAL MB" "WAL MB/s" ratio
+ratios=()
 for scale in "${scales[@]}"; do
   runs=${BENCH_RUNS:-$(awk -v s="$scale" 'BEGIN { print (s <= 10 ? 9 : (s <= 100 ? 3 : 1)) }')}
   ext=(); plain=()
@@ -60,4 +61,10 @@ for scale in "${scales[@]}"; do
   awk -v s="$scale" -v n="$n" -v e="$e" -v ew="$ew" -v p="$p" -v pw="$pw" 'BEGIN {
     printf "%-6s %10d | %8.2f %11.0f %9.1f %8.1f | %8.2f %11.0f %9.1f %8.1f | %6.2fx\n", s, n,
       e, n / e, ew / 1048576, ew / 1048576 / e, p, n / p, pw / 1048576, pw / 1048576 / p, p / e }'
+  target=""; case $scale in 10|100) target=">= 2.0x";; esac
+  ratios+=("$(printf '%-70s %8s  %s' "seed: alimentador_seed / plain SQL, scale $scale" \
+    "$(awk -v p="$p" -v e="$e" 'BEGIN { printf "%.2fx", p / e }')" "$target")")
 done
+echo
+printf '%-70s %8s  %s\n' ratio value target
+printf '%s\n' "${ratios[@]}"
