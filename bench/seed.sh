@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 scales=("${@:-1 100}"); read -r -a scales <<<"${scales[*]}"
 [ -n "${SKIP_BUILD:-}" ] || scripts/build-extension.sh release >/dev/null
 . tests/lib/cluster.sh
+# The seed's progress NOTICEs would interleave with the table.
+export PGOPTIONS="-c client_min_messages=warning"
 new_cluster bench-seed "shared_preload_libraries = 'alimentador'" "alimentador.workers = 0" "wal_level = logical" \
   "shared_buffers = '1GB'" "max_wal_size = '8GB'" "checkpoint_timeout = '30min'"
 q "CREATE EXTENSION alimentador"
