@@ -470,6 +470,22 @@ impl Loader {
             .map_or_else(Vec::new, |r| r.0)
     }
 
+    /// Inserts `rows` rows of `table` in chunks of column arrays: `generate` builds a chunk's arrays
+    /// (see in_chunks), `sql` inserts them (`INSERT … SELECT unnest($1), unnest($2), …`).
+    fn load_arrays<const N: usize>(
+        &mut self,
+        client: &mut SpiClient,
+        table: Table,
+        rows: usize,
+        sql: &'static str,
+        generate: impl FnMut(Range<usize>) -> [Array; N] + Send,
+    ) {
+        self.in_chunks(table, rows, generate, |me, arrays| {
+            me.plans
+                .affected(client, sql, &arrays.each_ref().map(Array::datum));
+        });
+    }
+
     /// Inserts `rows` rows of `table` in chunks. `generate` makes the rows of a range (pure Rust, on a
     /// second thread, so generation overlaps the previous chunk's INSERT); `insert` binds them as
     /// arrays and inserts them, in a memory context emptied after each chunk.
@@ -561,13 +577,13 @@ impl Loader {
             }
             c.map(ArrayBuilder::finish)
         };
-        self.in_chunks(Table::Pacientes, ids.len(), generate, |me, arrays| {
-            me.plans.affected(
-                client,
-                INSERT_PACIENTES,
-                &arrays.each_ref().map(Array::datum),
-            );
-        });
+        self.load_arrays(
+            client,
+            Table::Pacientes,
+            ids.len(),
+            INSERT_PACIENTES,
+            generate,
+        );
     }
 
     fn medicos(&mut self, client: &mut SpiClient, ids: &[i64]) {
@@ -586,10 +602,7 @@ impl Loader {
             }
             c.map(ArrayBuilder::finish)
         };
-        self.in_chunks(Table::Medicos, ids.len(), generate, |me, arrays| {
-            me.plans
-                .affected(client, INSERT_MEDICOS, &arrays.each_ref().map(Array::datum));
-        });
+        self.load_arrays(client, Table::Medicos, ids.len(), INSERT_MEDICOS, generate);
     }
 
     /// Links patients to plans: every patient first, then extra plans for random patients, never the
@@ -628,13 +641,13 @@ impl Loader {
             }
             c.map(ArrayBuilder::finish)
         };
-        self.in_chunks(Table::PacientesConvenios, linked, generate, |me, arrays| {
-            me.plans.affected(
-                client,
-                INSERT_VINCULOS,
-                &arrays.each_ref().map(Array::datum),
-            );
-        });
+        self.load_arrays(
+            client,
+            Table::PacientesConvenios,
+            linked,
+            INSERT_VINCULOS,
+            generate,
+        );
         linked
     }
 
@@ -672,13 +685,13 @@ impl Loader {
             }
             c.map(ArrayBuilder::finish)
         };
-        self.in_chunks(Table::Consultas, ids.len(), generate, |me, arrays| {
-            me.plans.affected(
-                client,
-                INSERT_CONSULTAS,
-                &arrays.each_ref().map(Array::datum),
-            );
-        });
+        self.load_arrays(
+            client,
+            Table::Consultas,
+            ids.len(),
+            INSERT_CONSULTAS,
+            generate,
+        );
     }
 
     fn exames(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
@@ -704,14 +717,12 @@ impl Loader {
             }
             [pac, tipo, data, urgente, resultado, laudo, data_resultado].map(ArrayBuilder::finish)
         };
-        self.in_chunks(
+        self.load_arrays(
+            client,
             Table::Exames,
             self.volumes.exames,
+            INSERT_EXAMES,
             generate,
-            |me, arrays| {
-                me.plans
-                    .affected(client, INSERT_EXAMES, &arrays.each_ref().map(Array::datum));
-            },
         );
     }
 

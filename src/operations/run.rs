@@ -305,6 +305,16 @@ impl Executor {
             .or_else(|| self.pick(client, sql, &[beginning, self.now_datum()]))
     }
 
+    /// A patient picked by `sql` (id, name) from a random point of the patients' id range.
+    fn pick_paciente(
+        &mut self,
+        client: &mut SpiClient,
+        rng: &mut Rng,
+        sql: &'static str,
+    ) -> Option<(i64, String)> {
+        self.pick_wrapping(client, rng, Start::Id(Table::Pacientes), sql)
+    }
+
     /// The id at `fraction` of `table`'s id range (read at most every ID_RANGE_TTL); i64::MIN when
     /// the table was empty.
     fn start_id(&mut self, client: &mut SpiClient, table: Table, fraction: f64) -> i64 {
@@ -582,12 +592,7 @@ impl Executor {
     }
 
     fn update_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, nome): (i64, String) = self.pick_wrapping(
-            client,
-            rng,
-            Start::Id(Table::Pacientes),
-            PICK_PACIENTE_PARA_ATUALIZAR,
-        )?;
+        let (id, nome) = self.pick_paciente(client, rng, PICK_PACIENTE_PARA_ATUALIZAR)?;
         self.change_contact(client, rng, id, &nome)
     }
 
@@ -824,12 +829,7 @@ impl Executor {
     }
 
     fn delete_paciente(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, _): (i64, String) = self.pick_wrapping(
-            client,
-            rng,
-            Start::Id(Table::Pacientes),
-            PICK_PACIENTE_PARA_EXCLUIR,
-        )?;
+        let (id, _) = self.pick_paciente(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
         let mut changes = RowChanges::default();
         self.plans
             .affected(client, LOCK_INTERNACOES_DO_PACIENTE, &[id.into()]);
@@ -850,12 +850,7 @@ impl Executor {
     /// the sequence and its rows follow by ON UPDATE CASCADE. Counted as Debezium reports it: the
     /// patient as a delete of the old key plus an insert of the new one, each of its rows an update.
     fn update_paciente_id(&mut self, client: &mut SpiClient, rng: &mut Rng) -> Outcome {
-        let (id, _): (i64, String) = self.pick_wrapping(
-            client,
-            rng,
-            Start::Id(Table::Pacientes),
-            PICK_PACIENTE_PARA_EXCLUIR,
-        )?;
+        let (id, _) = self.pick_paciente(client, rng, PICK_PACIENTE_PARA_EXCLUIR)?;
         let mut changes = RowChanges::default();
         for (table, sql) in LOCK_PACIENTE_CHILDREN {
             let rows = self.affected(client, sql, &[id.into()]);
