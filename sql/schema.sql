@@ -10,6 +10,19 @@
 -- indexes or functions. The path is restored at the end of the file for pgrx's own statements.
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
+-- The hospital's text is generated as UTF-8 (pt_BR names, places, reports): in a database of another
+-- encoding it would be stored garbled and the stream would fail on reading it back, so CREATE
+-- EXTENSION refuses such a database.
+DO $$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() <> 'UTF8' THEN
+        RAISE EXCEPTION 'alimentador needs a database in UTF8, this one is in %', pg_catalog.getdatabaseencoding()
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Create one with CREATE DATABASE hospital ENCODING ''UTF8'' LOCALE ''C.UTF-8'' TEMPLATE template0 (or another UTF-8 locale) and install alimentador there.';
+    END IF;
+END
+$$;
+
 CREATE SCHEMA hospital;
 COMMENT ON SCHEMA hospital IS 'alimentador: a live Brazilian hospital OLTP database for CDC testing';
 

@@ -76,3 +76,13 @@ CALL alimentador_run(ops => 1);
 ROLLBACK;
 SELECT alimentador_run_passo(42);
 SELECT count(*) AS runs FROM alimentador_execucoes;
+-- A database in another encoding than UTF8 is refused at CREATE EXTENSION, with nothing created:
+-- the generated pt_BR text is UTF-8 and would be stored garbled.
+CREATE DATABASE alimentador_latin1 ENCODING 'LATIN1' LOCALE 'C' TEMPLATE template0;
+\c alimentador_latin1
+CREATE EXTENSION alimentador;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS extensions, (SELECT count(*) FROM pg_namespace WHERE nspname = 'hospital') AS schemas
+FROM pg_extension WHERE extname = 'alimentador';
+\c regression
+DROP DATABASE alimentador_latin1;
