@@ -80,8 +80,11 @@ SELECT count(*) AS runs FROM alimentador_execucoes;
 -- the generated pt_BR text is UTF-8 and would be stored garbled.
 CREATE DATABASE alimentador_latin1 ENCODING 'LATIN1' LOCALE 'C' TEMPLATE template0;
 \c alimentador_latin1
+-- (Without the CONTEXT lines: PostgreSQL 18 adds the extension script's statement to them.)
+\set SHOW_CONTEXT never
 CREATE EXTENSION alimentador;
 \echo :LAST_ERROR_SQLSTATE
+\set SHOW_CONTEXT errors
 SELECT count(*) AS extensions, (SELECT count(*) FROM pg_namespace WHERE nspname = 'hospital') AS schemas
 FROM pg_extension WHERE extname = 'alimentador';
 \c regression
