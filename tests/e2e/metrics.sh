@@ -63,11 +63,13 @@ scraped() {
 
 echo "== metrics: the exporter with examples/prometheus/queries.yaml"
 check "the exporter serves alimentador's metrics" scraped "$a" '^alimentador_worker_feitas' 20
-feitas_a="$(awk '/^alimentador_worker_feitas/ { s += $2 } END { print s }' "$a")"
-# Wait for the stream to commit more (the exporter runs the queries at every scrape).
+total() { awk -v m="^$1" '$0 ~ m { s += $2 } END { printf "%d\n", s }' "$2"; }
+# Wait for the stream to commit more (the exporter runs the queries at every scrape, one after the
+# other: a commit between two of them shows in one counter a scrape before the other).
 for _ in $(seq 1 50); do
   scrape "$b"
-  [ "$(awk '/^alimentador_worker_feitas/ { s += $2 } END { print s + 0 }' "$b")" -gt "$feitas_a" ] && break
+  [ "$(total alimentador_worker_feitas "$b")" -gt "$(total alimentador_worker_feitas "$a")" ] &&
+    [ "$(total alimentador_changes_linhas "$b")" -gt "$(total alimentador_changes_linhas "$a")" ] && break
   sleep 0.2
 done
 check "every defined metric is exposed and the change counters grow" python3 tests/e2e/metrics_check.py scrape "$QUERIES" "$a" "$b"
