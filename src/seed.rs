@@ -470,17 +470,19 @@ impl Loader {
             .map_or_else(Vec::new, |r| r.0)
     }
 
-    /// Inserts `rows` rows of `table` in chunks of column arrays: `generate` builds a chunk's arrays
-    /// (see in_chunks), `sql` inserts them (`INSERT … SELECT unnest($1), unnest($2), …`).
+    /// Inserts `rows` rows of `table` in chunks of column arrays: `generate` fills a chunk's array
+    /// builders and they are finished there too (on the generator thread, see in_chunks), `sql`
+    /// inserts them (`INSERT … SELECT unnest($1), unnest($2), …`).
     fn load_arrays<const N: usize>(
         &mut self,
         client: &mut SpiClient,
         table: Table,
         rows: usize,
         sql: &'static str,
-        generate: impl FnMut(Range<usize>) -> [Array; N] + Send,
+        mut generate: impl FnMut(Range<usize>) -> [ArrayBuilder; N] + Send,
     ) {
-        self.in_chunks(table, rows, generate, |me, arrays| {
+        let finished = move |range| generate(range).map(ArrayBuilder::finish);
+        self.in_chunks(table, rows, finished, |me, arrays| {
             me.plans
                 .affected(client, sql, &arrays.each_ref().map(Array::datum));
         });
@@ -554,7 +556,7 @@ impl Loader {
     fn pacientes(&mut self, client: &mut SpiClient, ids: &[i64]) {
         let mut rng = self.rng(Table::Pacientes);
         let anchor = self.anchor;
-        let generate = move |range: Range<usize>| -> [Array; 12] {
+        let generate = move |range: Range<usize>| -> [ArrayBuilder; 12] {
             use Element::{Date, Int8, Text};
             let columns = [
                 Int8, Text, Date, Text, Text, Text, Text, Text, Text, Text, Text, Date,
@@ -575,7 +577,7 @@ impl Loader {
                 c[10].text(&p.cep);
                 c[11].date(p.data_cadastro);
             }
-            c.map(ArrayBuilder::finish)
+            c
         };
         self.load_arrays(
             client,
@@ -588,7 +590,7 @@ impl Loader {
 
     fn medicos(&mut self, client: &mut SpiClient, ids: &[i64]) {
         let mut rng = self.rng(Table::Medicos);
-        let generate = move |range: Range<usize>| -> [Array; 6] {
+        let generate = move |range: Range<usize>| -> [ArrayBuilder; 6] {
             use Element::{Int8, Text};
             let mut c = builders([Int8, Text, Text, Text, Text, Text], range.len());
             for &id in &ids[range] {
@@ -600,7 +602,7 @@ impl Loader {
                 c[4].text(&d.telefone);
                 c[5].text(&d.email);
             }
-            c.map(ArrayBuilder::finish)
+            c
         };
         self.load_arrays(client, Table::Medicos, ids.len(), INSERT_MEDICOS, generate);
     }
@@ -629,7 +631,7 @@ impl Loader {
             i += 1;
         }
         let linked = pairs.len();
-        let generate = move |range: Range<usize>| -> [Array; 4] {
+        let generate = move |range: Range<usize>| -> [ArrayBuilder; 4] {
             use Element::{Date, Int8, Text};
             let mut c = builders([Int8, Int8, Text, Date], range.len());
             for &(paciente, convenio) in &pairs[range] {
@@ -639,7 +641,7 @@ impl Loader {
                 c[2].text(&m.numero_carteira);
                 c[3].date(m.validade);
             }
-            c.map(ArrayBuilder::finish)
+            c
         };
         self.load_arrays(
             client,
@@ -660,7 +662,7 @@ impl Loader {
     ) {
         let mut rng = self.rng(Table::Consultas);
         let anchor = self.anchor;
-        let generate = move |range: Range<usize>| -> [Array; 8] {
+        let generate = move |range: Range<usize>| -> [ArrayBuilder; 8] {
             use Element::{Int8, Text, TimestampTz, Uuid};
             let columns = [Int8, Uuid, Int8, Int8, TimestampTz, Text, Text, Text];
             let mut c = builders(columns, range.len());
@@ -683,7 +685,7 @@ impl Loader {
                     a.valor_centavos % 100
                 ));
             }
-            c.map(ArrayBuilder::finish)
+            c
         };
         self.load_arrays(
             client,
@@ -697,7 +699,7 @@ impl Loader {
     fn exames(&mut self, client: &mut SpiClient, pacientes: &[i64]) {
         let mut rng = self.rng(Table::Exames);
         let anchor = self.anchor;
-        let generate = move |range: Range<usize>| -> [Array; 7] {
+        let generate = move |range: Range<usize>| -> [ArrayBuilder; 7] {
             use Element::{Bool, Int8, Jsonb, Text, TimestampTz};
             let columns = [Int8, Text, TimestampTz, Bool, Jsonb, Text, TimestampTz];
             let [mut pac, mut tipo, mut data, mut urgente, mut resultado, mut laudo, mut data_resultado] =
@@ -715,7 +717,7 @@ impl Loader {
                 laudo.opt_text(e.laudo.as_deref());
                 data_resultado.opt_timestamptz(e.data_resultado);
             }
-            [pac, tipo, data, urgente, resultado, laudo, data_resultado].map(ArrayBuilder::finish)
+            [pac, tipo, data, urgente, resultado, laudo, data_resultado]
         };
         self.load_arrays(
             client,
