@@ -72,6 +72,8 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'alimentador_pub') THEN
         CREATE PUBLICATION alimentador_pub;
     END IF;
+    -- DROP EXTENSION drops it too (an automatic dependency; also for one made before this version).
+    PERFORM @extschema@.alimentador_bind_publication();
     -- via_raiz switches publish_via_partition_root: on, the partitions' changes are published as the
     -- partitioned table's (hospital.sinais_vitais); off (PostgreSQL's default), as each partition's.
     -- NULL leaves it as it is.

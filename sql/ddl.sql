@@ -61,7 +61,9 @@ COMMENT ON FUNCTION hospital.alimentador_ddl_executar(text, text, text, text) IS
 
 -- One ddl operation: applies the change named by the operation `operacao` unless it is already
 -- applied, or another session is applying a change right now (a skip either way: false). Changes are
--- serialised database-wide by an advisory lock taken without waiting, so two workers never queue
+-- serialised database-wide by a lock on alimentador_esquema_historico taken without waiting (in a mode
+-- that only roles allowed to write the history can take: an advisory lock, which any role can take,
+-- would let any role stop every schema change), so two workers never queue
 -- behind each other's AccessExclusiveLock and the history's order is the LSN order. The ALTER
 -- itself waits for the tables' locks under the caller's lock_timeout (a worker's
 -- alimentador.lock_timeout): a long transaction never blocks the stream behind it for longer.
@@ -143,8 +145,12 @@ BEGIN
             RETURN false;
         END IF;
         -- The cheap check passed; take the lock, then check again in a new snapshot (pass 2).
-        IF pass = 1 AND NOT pg_try_advisory_xact_lock(hashtext('alimentador_ddl')) THEN
-            RETURN false;
+        IF pass = 1 THEN
+            BEGIN
+                LOCK TABLE @extschema@.alimentador_esquema_historico IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+            EXCEPTION WHEN lock_not_available THEN
+                RETURN false;
+            END;
         END IF;
     END LOOP;
     lsn := hospital.alimentador_ddl_executar('mudanca', tabela, mudanca, comando);
@@ -219,7 +225,7 @@ DECLARE
     desfazer text[][] := '{}';
     i int;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('alimentador_ddl'));
+    LOCK TABLE @extschema@.alimentador_esquema_historico IN SHARE ROW EXCLUSIVE MODE;
     IF to_regclass('hospital.prescricoes') IS NOT NULL THEN
         desfazer := desfazer || ARRAY[['prescricoes', 'drop table prescricoes', 'DROP TABLE hospital.prescricoes']];
     END IF;

@@ -23,6 +23,48 @@ BEGIN
 END
 $$;
 
+-- The extension's schema holds the functions a superuser calls without a schema (SELECT
+-- alimentador_seed()) and the workers' ledger: a role that owns it could drop it (and with it the
+-- extension, schema hospital and every row), a role that can create in it could plant objects beside
+-- ours. So CREATE EXTENSION refuses a schema that a role other than a superuser owns or can create in
+-- (PostgreSQL's own rule for a search path: only schemas that no untrusted role can write to).
+-- public belongs to pg_database_owner since PostgreSQL 15: that is the database's owner.
+DO $$
+DECLARE
+    esquema oid := '@extschema@'::regnamespace;
+    dono oid;
+    quem text;
+BEGIN
+    SELECT CASE WHEN n.nspowner = 'pg_database_owner'::regrole THEN d.datdba ELSE n.nspowner END
+      INTO dono
+      FROM pg_catalog.pg_namespace n, pg_catalog.pg_database d
+     WHERE n.oid = esquema AND d.datname = pg_catalog.current_database();
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = dono) THEN
+        RAISE EXCEPTION 'alimentador cannot be installed in schema %: it is owned by role %, which is not a superuser',
+                        esquema::regnamespace, dono::regrole
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'The owner of the schema could drop it, and the extension with it, or plant functions that a superuser would call.',
+                  HINT = 'Install it in a schema only superusers own and create in: CREATE SCHEMA alimentador; CREATE EXTENSION alimentador SCHEMA alimentador; and add alimentador to search_path.';
+    END IF;
+    -- PUBLIC (every role) or the roles that are no superusers and can (also through a role).
+    SELECT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+                             WHERE n.oid = esquema AND a.grantee = 0 AND a.privilege_type = 'CREATE')
+                THEN 'PUBLIC'
+                ELSE (SELECT pg_catalog.string_agg(r.rolname::text, ', ' ORDER BY r.rolname)
+                      FROM pg_catalog.pg_roles r
+                      WHERE NOT r.rolsuper AND r.oid <> 'pg_database_owner'::regrole
+                        AND pg_catalog.has_schema_privilege(r.oid, esquema, 'CREATE'))
+           END INTO quem;
+    IF quem IS NOT NULL THEN
+        RAISE EXCEPTION 'alimentador cannot be installed in schema %: roles that are not superusers can create objects in it (%)',
+                        esquema::regnamespace, quem
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'A function or table planted beside the extension''s could be called by a superuser instead of the extension''s own.',
+                  HINT = pg_catalog.format('REVOKE CREATE ON SCHEMA %s FROM those roles (and PUBLIC), or install it in a schema of its own: CREATE SCHEMA alimentador; CREATE EXTENSION alimentador SCHEMA alimentador;', esquema::regnamespace);
+    END IF;
+END
+$$;
+
 CREATE SCHEMA hospital;
 COMMENT ON SCHEMA hospital IS 'alimentador: a live Brazilian hospital OLTP database for CDC testing';
 
@@ -181,7 +223,7 @@ INSERT INTO hospital.convenios (nome, cnpj, tipo, cobertura) VALUES
     ('GEAP Autogestão em Saúde',         '29978814000187', 'autogestao',        'nacional');
 
 -- Which seed made the hospital's data: every alimentador_seed() and alimentador_reset() updates this
--- single row right after taking its advisory lock and before looking at the hospital. So two seeds
+-- single row right after locking it and before looking at the hospital. So two seeds
 -- racing each other conflict on this row: under REPEATABLE READ or SERIALIZABLE the second fails with
 -- "could not serialize access due to concurrent update" instead of loading a second data set it could
 -- not see; under READ COMMITTED it sees the first one's rows and stops. Not in schema hospital (so not

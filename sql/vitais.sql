@@ -85,9 +85,12 @@ BEGIN
         IF NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = 'hospital' AND c.relname = nome) THEN
             -- Workers run this concurrently: the first takes the lock and creates, the others then
-            -- find the partition (checked again under the lock).
+            -- find the partition (checked again under the lock). The lock is the partitioned table's,
+            -- in a self-conflicting mode that only roles allowed to change its rows can take (an
+            -- advisory lock, which any role can take, would let any role stop partition creation);
+            -- it does not conflict with the rows' inserts, updates and deletes.
             IF NOT bloqueado THEN
-                PERFORM pg_advisory_xact_lock(hashtext('alimentador_particoes_vitais'));
+                LOCK TABLE ONLY hospital.sinais_vitais IN SHARE UPDATE EXCLUSIVE MODE;
                 bloqueado := true;
             END IF;
             IF NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -119,7 +122,7 @@ BEGIN
             ORDER BY 1
         LOOP
             IF NOT bloqueado THEN
-                PERFORM pg_advisory_xact_lock(hashtext('alimentador_particoes_vitais'));
+                LOCK TABLE ONLY hospital.sinais_vitais IN SHARE UPDATE EXCLUSIVE MODE;
                 bloqueado := true;
             END IF;
             EXECUTE format('DROP TABLE IF EXISTS hospital.%I', nome);

@@ -9,7 +9,7 @@
 //! no constraint are built after the load. Rows are generated on a second thread while the previous
 //! chunk is inserted.
 //!
-//! Seeds and resets take an advisory lock, then update the one-row table alimentador_semeadura (which
+//! Seeds and resets lock alimentador_semeadura, then update the one-row table alimentador_semeadura (which
 //! seed made the data) before looking at the hospital, so concurrent seeds never load two data sets
 //! (see sql/seed/semeadura.sql). A role that lacks a right is refused before anything changes
 //! (sql/seed/faltam_privilegios.sql). Before loading, a seed creates the daily partitions of
@@ -204,7 +204,7 @@ pub fn seed(scale: f64, rng_seed: Option<i64>, append: bool) -> Result<Inserted,
     validate_scale(scale)?;
     let schema = extension_schema()?;
     check_privileges(false, &schema)?;
-    serialize()?;
+    serialize(&schema)?;
     let rng_seed = rng_seed.map_or_else(crate::stream::Engine::random_seed, |s| s as u64);
     let mut seeded = SeedRecord {
         scale,
@@ -288,10 +288,15 @@ fn with_indexes_built_after<R>(load: impl FnOnce() -> R, progress: bool) -> Resu
     Ok(result)
 }
 
-/// Seeds and resets wait for each other (until the end of the transaction that ran one).
-fn serialize() -> Result<(), SeedError> {
-    Spi::run("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('alimentador_seed'))")
-        .map_err(query_failed("waiting for other seeds"))
+/// Seeds and resets wait for each other (until the end of the transaction that ran one). The lock is
+/// alimentador_semeadura's, in a mode that only a role allowed to update it can take (PUBLIC may read
+/// it, and a reader's lock does not conflict): an advisory lock, which any role can take, would let
+/// any role block every seed and reset.
+fn serialize(schema: &str) -> Result<(), SeedError> {
+    Spi::run(&format!(
+        "LOCK TABLE {schema}.alimentador_semeadura IN SHARE ROW EXCLUSIVE MODE"
+    ))
+    .map_err(query_failed("waiting for other seeds"))
 }
 
 /// Sets a setting for the rest of the transaction; returns its value before.
@@ -350,7 +355,7 @@ pub fn reset(reseed: bool, scale: f64, rng_seed: Option<i64>) -> Result<Inserted
     if reseed {
         check_privileges(false, &schema)?;
     }
-    serialize()?;
+    serialize(&schema)?;
     record(&schema, None)?;
     // The original schema first: prescricoes references consultas, which is about to be emptied.
     Spi::run(&format!("SELECT {schema}.alimentador_esquema_restaurar()"))
