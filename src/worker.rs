@@ -292,7 +292,7 @@ impl Params {
         let overrides = status::control().overrides;
         Params {
             enabled: overrides.enabled(),
-            rate: overrides.rate() / settings::workers_per_database().max(1) as f64,
+            rate: settings::rate_share(overrides.rate(), settings::workers_per_database()),
             schedule: overrides.schedule(),
             skew: settings::skew(),
             arrivals: settings::arrivals(),
