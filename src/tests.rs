@@ -517,9 +517,19 @@ mod tests {
         assert_eq!(rate, "0.5");
     }
 
-    #[pg_test(error = "rate must be from 0 to 1000000 operations per second, got -1")]
+    #[pg_test(
+        error = "invalid rate: a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second, got -1"
+    )]
     fn negative_rate_is_rejected() {
         Spi::run("SELECT alimentador_set_rate(-1)").unwrap();
+    }
+
+    /// A positive rate below 0.001 would give each worker a share of 0, which means unlimited.
+    #[pg_test(
+        error = "invalid rate: a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second, got 5e-324: above 0 but below the least rate 0.001"
+    )]
+    fn near_zero_rate_is_rejected() {
+        Spi::run("SELECT alimentador_set_rate(5e-324)").unwrap();
     }
 
     #[pg_test]
