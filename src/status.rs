@@ -153,6 +153,8 @@ pub enum ConnectionProblem {
     DatabaseMissing,
     RoleMissing,
     RoleCannotLogIn,
+    /// The role lacks CONNECT on the database (directly, through a role it belongs to or PUBLIC).
+    NoConnectPrivilege,
 }
 
 /// Run-time controls and what the workers share about connecting.
