@@ -445,18 +445,17 @@ fn alimentador_resume() -> bool {
     change(|o| o.run = RunOverride::Running)
 }
 
-/// Sets the total target rate in operations per second (0 = unlimited); NULL returns to alimentador.rate.
+/// Sets the total target rate in operations per second (0 = unlimited, otherwise from 0.001 to
+/// 1000000: settings::check_rate); NULL returns to alimentador.rate.
 #[pg_extern(volatile)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_set_rate(ops_per_second: Option<f64>) -> bool {
     status::require_preloaded();
-    if let Some(rate) = ops_per_second {
-        if !rate.is_finite() || !(0.0..=1_000_000.0).contains(&rate) {
-            errors::invalid_parameter(
-                format!("rate must be from 0 to 1000000 operations per second, got {rate}"),
-                "0 means unlimited; NULL returns to alimentador.rate.",
-            );
-        }
+    if let Some(Err(reason)) = ops_per_second.map(settings::check_rate) {
+        errors::invalid_parameter(
+            format!("invalid rate: {reason}"),
+            &format!("{} NULL returns to alimentador.rate.", settings::RATE_HINT),
+        );
     }
     change(|o| o.rate = ops_per_second)
 }

@@ -46,7 +46,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 enum RunArgError {
     Ops(i64),
     Duration,
-    Rate(f64),
+    Rate(crate::settings::RateError),
     OpsPerTransaction(i32),
     Ledger(String),
 }
@@ -60,10 +60,7 @@ impl fmt::Display for RunArgError {
             RunArgError::Duration => {
                 f.write_str("duration must be positive (or NULL for no limit)")
             }
-            RunArgError::Rate(r) => write!(
-                f,
-                "rate must be from 0 to 1000000 operations per second, got {r}"
-            ),
+            RunArgError::Rate(e) => write!(f, "invalid rate: {e}"),
             RunArgError::OpsPerTransaction(n) => {
                 write!(f, "ops_per_transaction must be from 1 to 10000, got {n}")
             }
@@ -80,7 +77,9 @@ impl RunArgError {
     fn hint(&self) -> &'static str {
         match self {
             RunArgError::Duration => "Example: duration => '5 minutes'.",
-            RunArgError::Rate(_) => "0 means unlimited; NULL uses alimentador.rate.",
+            RunArgError::Rate(_) => {
+                "Use 0 for unlimited, or from 0.001 to 1000000 operations per second; NULL uses alimentador.rate."
+            }
             _ => "",
         }
     }
@@ -105,11 +104,7 @@ fn check_duration(micros: Option<i128>) -> Result<Option<Duration>, RunArgError>
 }
 
 fn check_rate(rate: f64) -> Result<f64, RunArgError> {
-    if rate.is_finite() && (0.0..=1_000_000.0).contains(&rate) {
-        Ok(rate)
-    } else {
-        Err(RunArgError::Rate(rate))
-    }
+    crate::settings::check_rate(rate).map_err(RunArgError::Rate)
 }
 
 fn check_group(n: i32) -> Result<u32, RunArgError> {

@@ -475,7 +475,8 @@ impl Schedule {
         if base <= 0.0 {
             return base.max(0.0);
         }
-        base * self.factor(at)
+        // A positive rate stays positive: 0 would mean unlimited.
+        (base * self.factor(at)).max(f64::MIN_POSITIVE)
     }
 }
 

@@ -61,9 +61,9 @@ pub fn register(preloading: bool) {
     if preloading {
         register_restart_only();
     }
-    GucRegistry::define_float_guc(c"alimentador.rate", c"Target operations per second of each database, its workers together.",
-        c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows. Reloadable.",
-        &RATE, 0.0, 1_000_000.0, GucContext::Sighup, GucFlags::default());
+    GucRegistry::define_float_guc_with_hooks(c"alimentador.rate", c"Target operations per second of each database, its workers together.",
+        c"Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows; otherwise from 0.001 (one operation every 1000 s) to 1000000. Reloadable.",
+        &RATE, 0.0, MAX_RATE, GucContext::Sighup, GucFlags::default(), Some(check_rate_setting), None, None);
     string(&WEIGHTS, c"alimentador.weights", c"Weights of the stream's operations, e.g. insert_consulta=30,delete_consulta=2.",
         c"Starts from the default 70/30 mix and changes the named operations; may start with a profile (default, deletes, cdc-edge, long-tx, chaves, sinais-vitais). Reloadable.",
         GucContext::Sighup, Some(check_weights));
@@ -203,6 +203,103 @@ unsafe fn check_text<E: std::fmt::Display>(
             }
             false
         }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn check_rate_setting(
+    newval: *mut f64,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    // SAFETY: PostgreSQL passes a valid pointer to the new value.
+    let rate = unsafe { *newval };
+    match check_rate(rate) {
+        Ok(_) => true,
+        Err(reason) => {
+            let detail = CString::new(reason.to_string()).unwrap_or_default();
+            let hint = CString::new(RATE_HINT).unwrap_or_default();
+            // SAFETY: copied into PostgreSQL's memory, as GUC_check_errdetail()/errhint() do.
+            unsafe {
+                pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
+                pg_sys::GUC_check_errhint_string = pg_sys::pstrdup(hint.as_ptr());
+            }
+            false
+        }
+    }
+}
+
+/// The least positive rate, in operations per second (one operation every 1000 s): a positive rate
+/// below it is refused, so that no rate rounds down to a worker share of 0, which means unlimited.
+pub const MIN_RATE: f64 = 0.001;
+/// The greatest rate, in operations per second.
+pub const MAX_RATE: f64 = 1_000_000.0;
+/// The hint given with a refused rate, wherever it comes from.
+pub const RATE_HINT: &str =
+    "Use 0 for unlimited, or from 0.001 (one operation every 1000 s) to 1000000 operations per second.";
+
+/// Why a rate is refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RateError {
+    NotFinite(f64),
+    Negative(f64),
+    BelowMinimum(f64),
+    AboveMaximum(f64),
+}
+
+impl std::fmt::Display for RateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rule = "a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second";
+        match self {
+            RateError::NotFinite(v) | RateError::Negative(v) | RateError::AboveMaximum(v) => {
+                write!(f, "{rule}, got {}", number(*v))
+            }
+            RateError::BelowMinimum(v) => write!(
+                f,
+                "{rule}, got {}: above 0 but below the least rate {MIN_RATE}",
+                number(*v)
+            ),
+        }
+    }
+}
+
+/// A number as a message shows it: plainly, or in exponent form when very large or small (Rust's
+/// plain form of 1e308 has 309 digits).
+fn number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v.abs()) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
+impl std::error::Error for RateError {}
+
+/// The one rule for a total rate, wherever it is set (alimentador.rate, alimentador_set_rate(), the
+/// controls file): 0 means unlimited, otherwise from [`MIN_RATE`] to [`MAX_RATE`].
+pub fn check_rate(rate: f64) -> Result<f64, RateError> {
+    if !rate.is_finite() {
+        Err(RateError::NotFinite(rate))
+    } else if rate < 0.0 {
+        Err(RateError::Negative(rate))
+    } else if rate == 0.0 {
+        Ok(0.0)
+    } else if rate < MIN_RATE {
+        Err(RateError::BelowMinimum(rate))
+    } else if rate > MAX_RATE {
+        Err(RateError::AboveMaximum(rate))
+    } else {
+        Ok(rate)
+    }
+}
+
+/// One worker's share of a total rate: 0 (unlimited) only when the total is 0; a positive total
+/// never gives a share of 0, whatever the number of workers.
+pub fn rate_share(total: f64, workers: usize) -> f64 {
+    if total > 0.0 {
+        (total / workers.max(1) as f64).max(f64::MIN_POSITIVE)
+    } else {
+        0.0
     }
 }
 
@@ -382,6 +479,44 @@ pub fn arrivals() -> Arrivals {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_rule_for_a_rate() {
+        assert_eq!(check_rate(0.0), Ok(0.0));
+        assert_eq!(check_rate(MIN_RATE), Ok(MIN_RATE));
+        assert_eq!(check_rate(0.5), Ok(0.5));
+        assert_eq!(check_rate(MAX_RATE), Ok(MAX_RATE));
+        assert_eq!(check_rate(5e-324), Err(RateError::BelowMinimum(5e-324)));
+        assert_eq!(check_rate(0.0009), Err(RateError::BelowMinimum(0.0009)));
+        assert_eq!(check_rate(-5.0), Err(RateError::Negative(-5.0)));
+        assert_eq!(check_rate(1e308), Err(RateError::AboveMaximum(1e308)));
+        assert!(matches!(check_rate(f64::NAN), Err(RateError::NotFinite(_))));
+        assert!(matches!(
+            check_rate(f64::INFINITY),
+            Err(RateError::NotFinite(_))
+        ));
+        assert!(check_rate(5e-324)
+            .unwrap_err()
+            .to_string()
+            .ends_with("got 5e-324: above 0 but below the least rate 0.001"));
+        assert!(check_rate(1e308)
+            .unwrap_err()
+            .to_string()
+            .ends_with("got 1e308"));
+        assert!(check_rate(-5.0)
+            .unwrap_err()
+            .to_string()
+            .ends_with("got -5"));
+    }
+
+    #[test]
+    fn a_positive_rate_never_shares_to_unlimited() {
+        assert_eq!(rate_share(0.0, 16), 0.0);
+        assert_eq!(rate_share(10.0, 4), 2.5);
+        assert_eq!(rate_share(10.0, 0), 10.0);
+        assert!(rate_share(MIN_RATE, MAX_WORKERS as usize) > 0.0);
+        assert!(rate_share(5e-324, 16) > 0.0);
+    }
 
     #[test]
     fn one_or_several_databases() {

@@ -153,6 +153,8 @@ pub enum ConnectionProblem {
     DatabaseMissing,
     RoleMissing,
     RoleCannotLogIn,
+    /// The role lacks CONNECT on the database (directly, through a role it belongs to or PUBLIC).
+    NoConnectPrivilege,
 }
 
 /// Run-time controls and what the workers share about connecting.
@@ -291,21 +293,34 @@ pub fn control() -> Control {
     if control.loaded {
         return control;
     }
-    let mut shared = SHARED.exclusive();
-    load_overrides(&mut shared.control);
-    shared.control
+    let (control, problems) = {
+        let mut shared = SHARED.exclusive();
+        let problems = load_overrides(&mut shared.control);
+        (shared.control, problems)
+    };
+    warn_about(problems);
+    control
 }
 
-fn load_overrides(control: &mut Control) {
+/// Reads the controls file into `control` unless done since shared memory was initialised; returns
+/// what is wrong in it, to be logged once the lock is released (a WARNING may wait on the client).
+fn load_overrides(control: &mut Control) -> Vec<controls::Problem> {
     if control.loaded {
-        return;
+        return Vec::new();
     }
     control.loaded = true;
-    match controls::load() {
-        Ok(overrides) => control.overrides = overrides,
-        Err(e) => warning!(
-            "alimentador: the saved run-time controls are ignored, postgresql.conf applies: {e}"
-        ),
+    let (overrides, problems) = controls::load();
+    control.overrides = overrides;
+    problems
+}
+
+fn warn_about(problems: Vec<controls::Problem>) {
+    if problems.is_empty() {
+        return;
+    }
+    let file = controls::file_path();
+    for problem in problems {
+        warning!("alimentador: {}", problem.describe(&file));
     }
 }
 
@@ -318,12 +333,16 @@ pub fn update_connection(database: usize, f: impl FnOnce(&mut Connection)) {
 /// Changes the run-time overrides and saves them. When they cannot be saved nothing changes.
 pub fn change_overrides(f: impl FnOnce(&mut Overrides)) -> Result<Overrides, ControlsError> {
     let mut shared = SHARED.exclusive();
-    load_overrides(&mut shared.control);
+    let problems = load_overrides(&mut shared.control);
     let mut next = shared.control.overrides;
     f(&mut next);
-    controls::save(&next)?;
-    shared.control.overrides = next;
-    Ok(next)
+    let saved = controls::save(&next);
+    if saved.is_ok() {
+        shared.control.overrides = next;
+    }
+    drop(shared);
+    warn_about(problems);
+    saved.map(|()| next)
 }
 
 /// Starts `schedule` from its beginning now (alimentador_set_schedule(), even with the same one).

@@ -517,9 +517,19 @@ mod tests {
         assert_eq!(rate, "0.5");
     }
 
-    #[pg_test(error = "rate must be from 0 to 1000000 operations per second, got -1")]
+    #[pg_test(
+        error = "invalid rate: a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second, got -1"
+    )]
     fn negative_rate_is_rejected() {
         Spi::run("SELECT alimentador_set_rate(-1)").unwrap();
+    }
+
+    /// A positive rate below 0.001 would give each worker a share of 0, which means unlimited.
+    #[pg_test(
+        error = "invalid rate: a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second, got 5e-324: above 0 but below the least rate 0.001"
+    )]
+    fn near_zero_rate_is_rejected() {
+        Spi::run("SELECT alimentador_set_rate(5e-324)").unwrap();
     }
 
     #[pg_test]
@@ -1005,5 +1015,56 @@ mod tests {
         };
         assert_eq!(setting("plan_cache_mode"), "force_custom_plan");
         assert_eq!(setting("session_replication_role"), "local");
+    }
+
+    /// The connection diagnosis of a worker reads CONNECT from pg_database.datacl as PostgreSQL
+    /// checks it when connecting: PUBLIC's default, a revoke, a grant to a role the worker's role
+    /// belongs to, the superuser bypass.
+    #[pg_test]
+    fn connection_diagnosis_reads_the_connect_privilege() {
+        use crate::status::ConnectionProblem::{NoConnectPrivilege, RoleMissing};
+        use crate::worker::connection_problem;
+        let on_database = |sql: &str| {
+            Spi::run(&format!(
+                "DO $$ BEGIN EXECUTE format('{sql}', current_database()); END $$"
+            ))
+            .unwrap()
+        };
+        let database = Spi::get_one::<String>("SELECT current_database()::text")
+            .unwrap()
+            .unwrap();
+        let database = std::ffi::CString::new(database).unwrap();
+        let problem = |role: &std::ffi::CStr| connection_problem(&database, Some(role));
+        Spi::run("CREATE ROLE diag_worker LOGIN").unwrap();
+        Spi::run("CREATE ROLE diag_equipe NOLOGIN").unwrap();
+        Spi::run("CREATE ROLE diag_root LOGIN SUPERUSER").unwrap();
+        assert_eq!(
+            problem(c"diag_worker"),
+            None,
+            "PUBLIC has CONNECT by default"
+        );
+        assert_eq!(problem(c"diag_ninguem"), Some(RoleMissing));
+        on_database("REVOKE CONNECT ON DATABASE %I FROM PUBLIC");
+        assert_eq!(problem(c"diag_worker"), Some(NoConnectPrivilege));
+        assert_eq!(problem(c"diag_root"), None, "a superuser needs no CONNECT");
+        assert_eq!(
+            connection_problem(&database, None),
+            None,
+            "the bootstrap superuser"
+        );
+        on_database("GRANT CONNECT ON DATABASE %I TO diag_equipe");
+        Spi::run("GRANT diag_equipe TO diag_worker").unwrap();
+        assert_eq!(
+            problem(c"diag_worker"),
+            None,
+            "CONNECT through a role it belongs to"
+        );
+        Spi::run("REVOKE diag_equipe FROM diag_worker").unwrap();
+        assert_eq!(problem(c"diag_worker"), Some(NoConnectPrivilege));
+        on_database("GRANT CONNECT ON DATABASE %I TO diag_worker");
+        assert_eq!(problem(c"diag_worker"), None);
+        on_database("GRANT CONNECT ON DATABASE %I TO PUBLIC");
+        on_database("REVOKE CONNECT ON DATABASE %I FROM diag_worker, diag_equipe");
+        Spi::run("DROP ROLE diag_worker, diag_equipe, diag_root").unwrap();
     }
 }

@@ -6,10 +6,10 @@
 //! (`pg_terminate_backend`, `DROP DATABASE … WITH (FORCE)`) exits with an error and is restarted.
 //!
 //! Connecting without a restart storm: a worker first tries to connect. If that fails (FATAL: the
-//! database or the role is missing, or the role cannot log in), the postmaster restarts it, and the
-//! restarted worker knows through shared memory that connecting failed: it connects to no database,
-//! diagnoses the cause from the shared catalogs, logs it once and polls quietly until it is fixed,
-//! then exits to be restarted and connect.
+//! database or the role is missing, the role cannot log in or lacks CONNECT on the database), the
+//! postmaster restarts it, and the restarted worker knows through shared memory that connecting
+//! failed: it connects to no database, diagnoses the cause from the shared catalogs, logs it once
+//! and polls quietly until it is fixed, then exits to be restarted and connect.
 
 use std::collections::VecDeque;
 use std::ffi::{CStr, CString};
@@ -164,6 +164,7 @@ fn problem_state(problem: ConnectionProblem) -> WorkerState {
         ConnectionProblem::RoleMissing | ConnectionProblem::RoleCannotLogIn => {
             WorkerState::WaitingForRole
         }
+        ConnectionProblem::NoConnectPrivilege => WorkerState::WaitingForPrivileges,
     }
 }
 
@@ -179,35 +180,90 @@ fn describe(problem: ConnectionProblem, database: &str, role: Option<&str>) -> S
         ConnectionProblem::RoleCannotLogIn => format!(
             "waiting for role \"{role}\" (alimentador.role) to be allowed to log in: ALTER ROLE \"{role}\" LOGIN"
         ),
+        ConnectionProblem::NoConnectPrivilege => format!(
+            "waiting for role \"{role}\" (alimentador.role) to get the CONNECT privilege on database \"{database}\": GRANT CONNECT ON DATABASE {} TO {}",
+            quoted(database),
+            quoted(role)
+        ),
     }
 }
 
-/// Why connecting would fail, from the shared catalogs (readable without a database).
-fn connection_problem(database: &CStr, role: Option<&CStr>) -> Option<ConnectionProblem> {
-    if !catalog_has(pg_sys::DatabaseRelationId, |tuple| {
+/// An identifier as SQL needs it written: in double quotes, inner quotes doubled.
+fn quoted(identifier: &str) -> String {
+    format!("\"{}\"", identifier.replace('"', "\"\""))
+}
+
+/// Why connecting would fail, from the shared catalogs (readable without a database): what
+/// InitPostgres checks before it lets a worker in (the database exists; the role exists and can log
+/// in; the role has CONNECT on the database, unless it is a superuser).
+pub(crate) fn connection_problem(
+    database: &CStr,
+    role: Option<&CStr>,
+) -> Option<ConnectionProblem> {
+    let mut found_database = None;
+    catalog_has(pg_sys::DatabaseRelationId, |tuple, descriptor| {
         // SAFETY: a pg_database tuple.
         let form =
             unsafe { &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_database>(tuple) };
-        name(&form.datname) == database
-    }) {
+        if name(&form.datname) != database {
+            return false;
+        }
+        // SAFETY: a pg_database tuple and its relation's descriptor; datacl is copied (detoasted)
+        // into the transaction's memory: the tuple is gone once the scan ends.
+        let acl = unsafe {
+            let mut is_null = false;
+            let datum = pg_sys::heap_getattr(
+                tuple,
+                pg_sys::Anum_pg_database_datacl as i32,
+                descriptor,
+                &mut is_null,
+            );
+            (!is_null)
+                .then(|| pg_sys::pg_detoast_datum_copy(datum.cast_mut_ptr()).cast::<pg_sys::Acl>())
+        };
+        found_database = Some((form.datdba, acl));
+        true
+    });
+    let Some((owner, acl)) = found_database else {
         return Some(ConnectionProblem::DatabaseMissing);
-    }
+    };
     let role = role?;
-    let mut can_log_in = false;
-    let exists = catalog_has(pg_sys::AuthIdRelationId, |tuple| {
+    let mut found_role = None;
+    catalog_has(pg_sys::AuthIdRelationId, |tuple, _| {
         // SAFETY: a pg_authid tuple.
         let form = unsafe { &*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_authid>(tuple) };
         let found = name(&form.rolname) == role;
         if found {
-            can_log_in = form.rolcanlogin;
+            found_role = Some((form.oid, form.rolcanlogin, form.rolsuper));
         }
         found
     });
-    match (exists, can_log_in) {
-        (false, _) => Some(ConnectionProblem::RoleMissing),
-        (true, false) => Some(ConnectionProblem::RoleCannotLogIn),
-        (true, true) => None,
+    match found_role {
+        None => Some(ConnectionProblem::RoleMissing),
+        Some((_, false, _)) => Some(ConnectionProblem::RoleCannotLogIn),
+        Some((_, true, true)) => None,
+        Some((role_id, true, false)) => {
+            (!may_connect(acl, owner, role_id)).then_some(ConnectionProblem::NoConnectPrivilege)
+        }
     }
+}
+
+/// Whether `role` has CONNECT on a database with ACL `acl` (None: the default, which grants it to
+/// PUBLIC) and owner `owner`: PostgreSQL's own check (aclmask, as pg_database_aclcheck in
+/// CheckMyDatabase), so the owner's rights, PUBLIC and privileges inherited from the roles `role`
+/// belongs to count as they do when connecting. Membership is read through the syscache of the
+/// shared catalog pg_auth_members, which a process connected to no database can use. Known limit:
+/// an ACL so long that it is stored out of line (TOAST, hundreds of grants) cannot be read without
+/// a database; the check then fails with an ERROR that diagnose_connection logs and retries.
+fn may_connect(acl: Option<*mut pg_sys::Acl>, owner: pg_sys::Oid, role: pg_sys::Oid) -> bool {
+    let Some(acl) = acl else {
+        return true;
+    };
+    let connect = pg_sys::ACL_CONNECT as pg_sys::AclMode;
+    // SAFETY: a detoasted aclitem[] of pg_database, valid for this transaction.
+    let granted =
+        unsafe { pg_sys::aclmask(acl, role, owner, connect, pg_sys::AclMaskHow::ACLMASK_ANY) };
+    granted & connect != 0
 }
 
 fn name(n: &pg_sys::NameData) -> &CStr {
@@ -219,7 +275,7 @@ fn name(n: &pg_sys::NameData) -> &CStr {
 /// does: a process connected to no database cannot open the catalogs' indexes.
 fn catalog_has(
     relation: pg_sys::Oid,
-    mut found: impl FnMut(*mut pg_sys::HeapTupleData) -> bool,
+    mut found: impl FnMut(*mut pg_sys::HeapTupleData, pg_sys::TupleDesc) -> bool,
 ) -> bool {
     // SAFETY: a catalog heap scan inside a transaction, closed before returning.
     unsafe {
@@ -231,7 +287,7 @@ fn catalog_has(
             if tuple.is_null() {
                 break;
             }
-            if found(tuple) {
+            if found(tuple, (*rel).rd_att) {
                 any = true;
                 break;
             }
@@ -292,7 +348,7 @@ impl Params {
         let overrides = status::control().overrides;
         Params {
             enabled: overrides.enabled(),
-            rate: overrides.rate() / settings::workers_per_database().max(1) as f64,
+            rate: settings::rate_share(overrides.rate(), settings::workers_per_database()),
             schedule: overrides.schedule(),
             skew: settings::skew(),
             arrivals: settings::arrivals(),

@@ -2,9 +2,10 @@
 # End-to-end tests of the workers' failure modes, against clusters that preload the library
 # (installed by scripts/build-extension.sh): terminate and DROP DATABASE … WITH (FORCE) restart a
 # worker, a lock held by another session shows as "waiting for lock" while pause and terminate still
-# work, persistent failures back off and are logged in summaries, a bad alimentador.role is reported
-# once and waited for, run-time controls survive crash and normal restarts, heartbeats reach the
-# statistics while paused, skips cost microseconds and a 5-minute `deletes` run keeps its pace
+# work, persistent failures back off and are logged in summaries, a bad alimentador.role (missing,
+# without LOGIN, without privileges, without CONNECT on the database) is reported once and waited
+# for, run-time controls survive crash and normal restarts, heartbeats reach the statistics while
+# paused, skips cost microseconds and a 5-minute `deletes` run keeps its pace
 # (ALIMENTADOR_SOAK=0 skips that run: scripts/test.sh sets it on every major but the first).
 # Prints "reliability: N passed, N failed".
 set -uo pipefail
@@ -150,6 +151,20 @@ q -d $DB "GRANT USAGE ON SCHEMA hospital TO fantasma;
           GRANT SELECT, INSERT, UPDATE ON alimentador_razao TO fantasma"
 check "with the README's grants the worker streams as a plain role" wait_for 10 "SELECT estado FROM alimentador_status()" running
 check "…and commits operations" wait_for 10 "SELECT feitas > 0 AND falhas = 0 FROM alimentador_status()" t
+q "REVOKE CONNECT ON DATABASE $DB FROM PUBLIC; REVOKE CONNECT ON DATABASE $DB FROM fantasma"
+denied_before=$(log_count "FATAL:  permission denied for database \"$DB\"")
+q "SELECT pg_terminate_backend(pid) FROM alimentador_status() WHERE pid IS NOT NULL" >/dev/null
+check "without CONNECT on the database: 'waiting for privileges'" \
+  wait_for 15 "SELECT estado FROM alimentador_status()" "waiting for privileges"
+grant="GRANT CONNECT ON DATABASE \"$DB\" TO \"fantasma\""
+check "…logged with the statement that fixes it" wait_log 5 "$grant"
+sleep 6
+check "…once" eq "$(log_count "$grant")" 1
+check "…after at most one FATAL (no restart storm)" \
+  between $(( $(log_count "FATAL:  permission denied for database \"$DB\"") - denied_before )) 0 1
+q "$grant"
+check "once granted the worker streams again" wait_for 15 "SELECT estado FROM alimentador_status()" running
+check "…and commits operations" wait_for 10 "SELECT feitas > 0 FROM alimentador_status()" t
 cluster_stop "$PGDIR"
 
 echo "== reliability: a 5-minute deletes run at unlimited rate keeps its pace (operations per CPU second)"

@@ -11,6 +11,9 @@ SELECT * FROM alimentador_stream(10, 'insert_consulta=-1');
 SELECT * FROM alimentador_stream(10, ops_per_transaction => 0);
 SELECT alimentador_set_rate(-5);
 SELECT alimentador_set_rate('NaN');
+-- A positive rate below the least one (0.001) would share to 0 per worker, which means unlimited.
+SELECT alimentador_set_rate(5e-324);
+SELECT alimentador_set_rate(0.0009);
 SELECT alimentador_set_weights('nada');
 SELECT alimentador_set_schedule('weekly');
 SELECT alimentador_set_schedule('step=1x:60s,0x:60s');
@@ -18,6 +21,7 @@ SELECT sum(linhas) AS after FROM alimentador_counts();
 -- Settings are checked when set.
 ALTER SYSTEM SET alimentador.weights = 'insert_cosulta=3';
 ALTER SYSTEM SET alimentador.rate = -1;
+ALTER SYSTEM SET alimentador.rate = 1e-9;
 ALTER SYSTEM SET alimentador.workers = 99;
 ALTER SYSTEM SET alimentador.arrivals = 'gaussian';
 ALTER SYSTEM SET alimentador.schedule = 'burst=10x for 60s every 15min; burst=2x for 1min every 5min';
