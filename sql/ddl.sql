@@ -22,7 +22,7 @@ CREATE TABLE @extschema@.alimentador_esquema_historico (
     -- The LSN of the change's closing `alimentador.ddl` message, in the change's transaction.
     lsn      pg_lsn      NOT NULL,
     -- The column a change added to an original table: alimentador_digest() leaves such columns out,
-    -- so a digest stays comparable with one over the original columns (docs/digest.md).
+    -- so a digest stays comparable with one over the original columns (docs/src/digest.md).
     coluna   text
 );
 COMMENT ON TABLE @extschema@.alimentador_esquema_historico IS

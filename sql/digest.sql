@@ -1,6 +1,6 @@
 -- alimentador_digest(): an exact, order-independent digest of every hospital table, all taken in one
 -- statement (so one snapshot), with that snapshot and the WAL position, so a CDC test can say exactly
--- what a sink must contain. The canonical encoding is specified in docs/digest.md; tools/digest/ has
+-- what a sink must contain. The canonical encoding is specified in docs/src/digest.md; tools/digest/ has
 -- the same computation for a PostgreSQL sink (no extension needed), DuckDB and Python, and
 -- tests/digest/run.sh proves the four agree. Change the encoding only together with all of them.
 
@@ -10,7 +10,7 @@
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
 -- The SQL expression (text) of one column's canonical value, or NULL for SQL NULL. `coluna` is an
--- already quoted reference (e.g. r."data"), `tipo` the column's type. Rules (docs/digest.md):
+-- already quoted reference (e.g. r."data"), `tipo` the column's type. Rules (docs/src/digest.md):
 --   timestamptz  UTC, YYYY-MM-DDTHH:MM:SS.ffffffZ, always 6 fraction digits: Debezium prints as few
 --                fraction digits as needed and sinks re-format, so only a fixed form compares;
 --   timestamp    the same without the Z;
@@ -43,7 +43,7 @@ AS $$
     END
 $$;
 COMMENT ON FUNCTION @extschema@.alimentador_digest_valor(text, regtype) IS
-    'alimentador: SQL expression of a column''s canonical text in a digest (docs/digest.md)';
+    'alimentador: SQL expression of a column''s canonical text in a digest (docs/src/digest.md)';
 
 -- The SQL expression that sums one table's row hashes: every column in attnum order (dropped ones
 -- skipped) as <byte length>:<value>, or - for NULL, concatenated; md5 of that; its first 16 hex
@@ -74,7 +74,7 @@ AS $$
                         AND h.coluna OPERATOR(pg_catalog.=) a.attname)
 $$;
 COMMENT ON FUNCTION @extschema@.alimentador_digest_soma(regclass) IS
-    'alimentador: SQL expression summing a table''s row hashes for alimentador_digest() (docs/digest.md)';
+    'alimentador: SQL expression summing a table''s row hashes for alimentador_digest() (docs/src/digest.md)';
 
 -- A sum of row hashes (numeric, NULL for no rows) as the digest: mod 2^64, 16 lowercase hex digits.
 CREATE FUNCTION @extschema@.alimentador_digest_hex(soma numeric)
@@ -180,7 +180,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.alimentador_digest(text[]) IS
-    'alimentador: exact, order-independent digest of each hospital table, all in one snapshot (docs/digest.md)';
+    'alimentador: exact, order-independent digest of each hospital table, all in one snapshot (docs/src/digest.md)';
 
 -- alimentador_checkpoint(): alimentador_digest(), also written into the change stream as one
 -- transactional logical decoding message (prefix alimentador.checkpoint), so a consumer receives,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The table digest computed four ways agrees (docs/digest.md): alimentador_digest() in the source,
+# The table digest computed four ways agrees (docs/src/digest.md): alimentador_digest() in the source,
 # tools/digest/postgres.sql over a plain copy in another database (rows in another order),
 # tools/digest/duckdb.sql over Parquet files, tools/digest/digest.py over row_to_json() lines — on a
 # small seeded hospital with crafted edge values (NULL vs '', padded char, unicode, TOASTed reports,
@@ -110,7 +110,7 @@ check "negative control: valor 150.0 instead of 150.00 changes digest.py's diges
      | python3 tools/digest/digest.py --types "$(q -d $DB "SELECT string_agg(a.attname || '=' || ty.typname, ',' ORDER BY a.attnum) FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid WHERE a.attrelid = 'hospital.consultas'::regclass AND a.attnum > 0 AND NOT a.attisdropped")")" \
   "$(digest_of consultas "$source_digests")"
 
-echo "== the encoding itself (docs/digest.md's example, scales, padding, timestamps) in SQL and Python"
+echo "== the encoding itself (docs/src/digest.md's example, scales, padding, timestamps) in SQL and Python"
 q -d sink "CREATE TABLE public.tipos (id int, n numeric, c char(5), t text, ts timestamptz, tsl timestamp, d date, b boolean, u uuid, j jsonb)"
 q -d sink "INSERT INTO public.tipos VALUES
   (1, 1.50, 'ab', 'ção', '2024-01-05 10:00:00.5+03', '2024-01-05 10:00:00', '2024-01-05', true, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11', '{\"b\": [1, 2.50], \"aa\": null}'),
@@ -136,10 +136,10 @@ EOF
 sql_enc=$(psql -X -A -t -q -v ON_ERROR_STOP=1 -d sink -c '\i tools/digest/postgres.sql' -c "
   SELECT digest FROM pg_temp.alimentador_digest_tabela('public.tipos')")
 check "SQL and Python agree on every type (digest of public.tipos)" eq "$sql_enc" "$(sed -n 2p <<< "$py_rows")"
-check "Python's encoding of row 1 is docs/digest.md's example" eq "$(sed -n 1p <<< "$py_rows")" \
+check "Python's encoding of row 1 is docs/src/digest.md's example" eq "$(sed -n 1p <<< "$py_rows")" \
   '1:14:1.502:ab5:ção27:2024-01-05T07:00:00.500000Z26:2024-01-05T10:00:00.00000010:2024-01-054:true36:a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1128:{"b": [1, 2.50], "aa": null}'
 q -d sink "CREATE VIEW public.exemplo AS SELECT * FROM public.tipos WHERE id IN (1, 3)"
-check "docs/digest.md's example digest, in SQL" eq "$(psql -X -A -t -q -d sink -v tabela=public.exemplo -f tools/digest/postgres.sql)" "2|263529147fcc87b9"
+check "docs/src/digest.md's example digest, in SQL" eq "$(psql -X -A -t -q -d sink -v tabela=public.exemplo -f tools/digest/postgres.sql)" "2|263529147fcc87b9"
 check "…and in Python" eq "$(python3 -c 'import sys; sys.path.insert(0, "tools/digest"); from digest import table_digest; print(*table_digest([[3] + [None] * 9], ["int4"] * 10))')" "1 05087f4fab7c950e"
 one() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d sink -c '\i tools/digest/postgres.sql' -c "CREATE TEMP TABLE um AS SELECT $1 AS v" -c "SELECT digest FROM pg_temp.alimentador_digest_tabela('um')"; }
 check "numeric 1.50 and 1.5 differ" differs "$(one "1.50::numeric")" "$(one "1.5::numeric")"

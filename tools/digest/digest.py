@@ -2,7 +2,7 @@
 """The alimentador table digest in Python (standard library only).
 
 Same result as alimentador_digest() in the database, tools/digest/postgres.sql and
-tools/digest/duckdb.sql; the canonical encoding is specified in docs/digest.md:
+tools/digest/duckdb.sql; the canonical encoding is specified in docs/src/digest.md:
 
     row    -> every column in the source table's attnum order as b"<byte length>:<value>", or b"-"
               for NULL, concatenated (UTF-8)
@@ -203,7 +203,7 @@ def canonical(value: Any, typ: str) -> str | None:
         # is printed the way jsonb prints it. (A json column keeps its input text: pass the string.)
         return value if isinstance(value, str) else jsonb_text(value)
     if isinstance(value, str):
-        return value  # other types: their PostgreSQL text output (docs/digest.md)
+        return value  # other types: their PostgreSQL text output (docs/src/digest.md)
     raise DigestError(f"type {typ!r} has no rule here: pass PostgreSQL's text output as a str")
 
 
@@ -250,7 +250,7 @@ def table_digest(rows: Iterable[Any], types: Mapping[str, str] | Sequence[str] |
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description="Digest of a table given as JSON lines (docs/digest.md).")
+    p = argparse.ArgumentParser(description="Digest of a table given as JSON lines (docs/src/digest.md).")
     p.add_argument("--types", required=True,
                    help="column=type,... in the source table's column order, e.g. id=int8,cpf=bpchar")
     p.add_argument("file", nargs="?", default="-", help="JSON lines, one object per row (default stdin)")

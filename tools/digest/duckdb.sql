@@ -1,5 +1,5 @@
 -- The alimentador table digest in DuckDB (1.1 or later), over a table, a view or a Parquet file
--- (docs/digest.md). Gives the same `linhas` and `digest` as alimentador_digest() in the source when
+-- (docs/src/digest.md). Gives the same `linhas` and `digest` as alimentador_digest() in the source when
 -- the data holds the same rows:
 --
 --   duckdb -c ".read tools/digest/duckdb.sql" -c "SELECT * FROM alimentador_digest('exames.parquet')"

@@ -1,4 +1,4 @@
--- The alimentador table digest for a PostgreSQL SINK, without the extension (docs/digest.md).
+-- The alimentador table digest for a PostgreSQL SINK, without the extension (docs/src/digest.md).
 -- Gives the same `linhas` and `digest` as alimentador_digest() in the source when the sink table holds
 -- the same rows. Creates one function in pg_temp (gone when the session ends; nothing is left in the
 -- sink) and, when psql variable `tabela` is set, prints that table's digest:

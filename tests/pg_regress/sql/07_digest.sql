@@ -1,4 +1,4 @@
--- alimentador_digest(): one row per hospital table, in one snapshot (docs/digest.md). The digests
+-- alimentador_digest(): one row per hospital table, in one snapshot (docs/src/digest.md). The digests
 -- themselves depend on now() in created_at, so the checks here are about their shape; the values
 -- are proven against the other three implementations by tests/digest/run.sh.
 SELECT tabela, d.linhas = coalesce(c.linhas, (SELECT count(*) FROM hospital.pulso)) AS counted,
