@@ -11,6 +11,7 @@
 #   6. the table digest computed four ways agrees (tests/digest/run.sh: SQL, sink SQL, DuckDB, Python)
 #   7. the verifier's fault-injection test (tests/verify/run.sh)
 #   8. the Debezium end-to-end test (tests/cdc/run.sh) and its scenario scripts (tests/cdc/scenarios)
+#   9. the manual (tests/docs/run.sh): the book builds, links resolve, lists match the server's, SQL runs
 # Steps 2-3 and the scripts that build run one at a time; the other scripts run side by side,
 # ALIMENTADOR_TEST_JOBS (4) at a time across both majors, each on its own clusters and ports, with its
 # output printed whole when it ends (tests whose pace is measured compare it per CPU second or allow
@@ -60,7 +61,7 @@ trap finish EXIT
 serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/docker-steps.sh)
 pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh)
 while read -r script _; do pooled+=("$script"); done < <(grep -v '^#' tests/cdc/scenarios)
-for t in tests/e2e/*.sh tests/digest/run.sh; do
+for t in tests/e2e/*.sh tests/digest/run.sh tests/docs/run.sh; do
   [[ " ${serial[*]} ${pooled[*]} " == *" $t "* ]] || pooled+=("$t")
 done
 JOBS="${ALIMENTADOR_TEST_JOBS:-4}"
@@ -96,9 +97,10 @@ for major in $PG_MAJORS; do
       PG_MAJOR="$m" scripts/install-deps.sh
       cargo clippy --no-default-features --features "pg$m" -- -D warnings
     done
-    step "the Python environments of the tests (Debezium, DuckDB)"
+    step "the Python environments of the tests (Debezium, DuckDB, mdBook)"
     tests/cdc/setup_venv.sh
     tests/digest/setup_venv.sh
+    tests/docs/setup_venv.sh
   else
     # scripts/lint.sh's clippy is for the default feature: the code behind cfg(feature = "pgNN").
     step "[$major] cargo clippy --no-default-features --features pg$major -- -D warnings"
