@@ -5,12 +5,6 @@
 #   DIGEST_VENV   venv location (default ~/.cache/alimentador/digest-venv)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-venv=${DIGEST_VENV:-$HOME/.cache/alimentador/digest-venv}
-want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
-if [[ ! -x $venv/bin/python || ! -f $venv/.requirements.sha256 || $(cat "$venv/.requirements.sha256") != "$want" ]]; then
-  echo "digest: installing tests/digest/requirements.txt into $venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$here/requirements.txt" >&2
-  echo "$want" > "$venv/.requirements.sha256"
-fi
-echo "$venv"
+# shellcheck source=tests/lib/venv.sh
+. "$here/../lib/venv.sh"
+ensure_venv "${DIGEST_VENV:-$HOME/.cache/alimentador/digest-venv}" "$here/requirements.txt"

@@ -4,12 +4,7 @@
 #   DOCS_VENV   venv location (default ~/.cache/alimentador/docs-venv)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-venv=${DOCS_VENV:-$HOME/.cache/alimentador/docs-venv}
-want=$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)
-if [[ ! -x $venv/bin/mdbook || ! -f $venv/.requirements.sha256 || $(cat "$venv/.requirements.sha256") != "$want" ]]; then
-  echo "docs: installing tests/docs/requirements.txt into $venv" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$here/requirements.txt" >&2
-  echo "$want" > "$venv/.requirements.sha256"
-fi
-echo "$venv"
+# shellcheck source=tests/lib/venv.sh
+. "$here/../lib/venv.sh"
+ensure_venv "${DOCS_VENV:-$HOME/.cache/alimentador/docs-venv}" "$here/requirements.txt" \
+  -c 'import shutil, sys; sys.exit(shutil.which("mdbook", path=sys.prefix + "/bin") is None)'
