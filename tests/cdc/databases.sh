@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Several hospitals in one server (README "Several databases"): alimentador.database lists two
+# Several hospitals in one server (docs/src/stream.md): alimentador.database lists two
 # databases, each gets its own worker, status rows, rate, ledger and counts, and two real Debezium
 # connectors (one per database, distinct slots) each receive exactly their own database's changes
 # and ledger messages. Also: a bad list is rejected when set, and a missing database only holds back

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The relay to a managed PostgreSQL (README "Managed PostgreSQL"), with two local clusters: the source
+# The relay to a managed PostgreSQL (docs/src/managed.md), with two local clusters: the source
 # runs alimentador (preloaded, 2 workers); the target has no extension and no preload, gets its tables
 # from alimentador_schema_sql() and the rows through CREATE SUBSCRIPTION … PUBLICATION alimentador_pub,
 # and the real Debezium reads from the target, as a user's connector would read from RDS. Proves:

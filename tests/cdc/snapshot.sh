@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# An incremental snapshot while the stream changes the same rows (README "Scenarios"): the real
+# An incremental snapshot while the stream changes the same rows (docs/src/cdc.md): the real
 # Debezium starts without an initial snapshot (snapshot.mode=no_data), 2 workers stream updates and
 # deletes on hot rows (alimentador.skew = zipfian:1.1) with long transactions among them (one held
 # open for 4 s while the other worker commits hundreds), and alimentador_snapshot() asks the

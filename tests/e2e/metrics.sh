@@ -31,7 +31,7 @@ new_cluster metrics "shared_preload_libraries = 'alimentador'" "alimentador.data
 q "CREATE DATABASE $DB"
 q -d $DB "CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.2, 1)" >/dev/null
 q -d $DB "SELECT count(*) FROM pg_create_logical_replication_slot('metricas', 'test_decoding')" >/dev/null
-# The monitoring role of the README: pg_monitor for the exporter's own metrics; alimentador's queries
+# The monitoring role of docs/src/monitoring.md: pg_monitor for the exporter's own metrics; alimentador's queries
 # need only the heartbeat row beyond what PUBLIC has.
 q -d $DB "CREATE ROLE alimentador_metricas LOGIN;
           GRANT pg_monitor TO alimentador_metricas;
@@ -43,7 +43,7 @@ wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" "running,
 port="$(free_port)"
 log="$(mktemp)"; a="$(mktemp)"; b="$(mktemp)"
 # The exporter's own bgwriter collector (0.11) reads pg_stat_bgwriter columns that PostgreSQL 17 moved
-# to pg_stat_checkpointer, and logs an error at each scrape: off from 17 on (README, "Monitoring").
+# to pg_stat_checkpointer, and logs an error at each scrape: off from 17 on (docs/src/monitoring.md).
 extra=()
 [ "$(q "SHOW server_version_num")" -lt 170000 ] || extra=(--no-collector.bgwriter)
 DATA_SOURCE_NAME="host=127.0.0.1 port=$PGPORT user=alimentador_metricas dbname=$DB sslmode=disable" \

@@ -149,7 +149,7 @@ q -d $DB "GRANT USAGE ON SCHEMA hospital TO fantasma;
           GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA hospital TO fantasma;
           GRANT USAGE ON ALL SEQUENCES IN SCHEMA hospital TO fantasma;
           GRANT SELECT, INSERT, UPDATE ON alimentador_razao TO fantasma"
-check "with the README's grants the worker streams as a plain role" wait_for 10 "SELECT estado FROM alimentador_status()" running
+check "with the grants of docs/src/security.md the worker streams as a plain role" wait_for 10 "SELECT estado FROM alimentador_status()" running
 check "…and commits operations" wait_for 10 "SELECT feitas > 0 AND falhas = 0 FROM alimentador_status()" t
 q "REVOKE CONNECT ON DATABASE $DB FROM PUBLIC; REVOKE CONNECT ON DATABASE $DB FROM fantasma"
 denied_before=$(log_count "FATAL:  permission denied for database \"$DB\"")
