@@ -26,6 +26,7 @@ mod skew;
 mod status;
 mod stream;
 mod transaction;
+mod weights;
 mod worker;
 
 #[cfg(any(test, feature = "pg_test"))]

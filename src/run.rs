@@ -16,11 +16,11 @@ use pgrx::JsonB;
 use crate::backoff::{Report, Streak};
 use crate::ledger::Ledger;
 use crate::model::{OpKind, Tally};
-use crate::operations::Weights;
 use crate::pacing::Pacer;
 use crate::settings::{self, LedgerSetting};
 use crate::status::{self, WorkerSlot};
 use crate::stream::Engine;
+use crate::weights::Weights;
 use crate::{api, errors, transaction};
 
 pgrx::extension_sql_file!(
@@ -108,7 +108,7 @@ fn check_rate(rate: f64) -> Result<f64, RunArgError> {
 }
 
 fn check_group(n: i32) -> Result<u32, RunArgError> {
-    if (1..=10_000).contains(&n) {
+    if (1..=settings::MAX_OPS_PER_TRANSACTION).contains(&n) {
         Ok(n as u32)
     } else {
         Err(RunArgError::OpsPerTransaction(n))
@@ -116,20 +116,7 @@ fn check_group(n: i32) -> Result<u32, RunArgError> {
 }
 
 fn parse_ledger(text: &str) -> Result<LedgerSetting, RunArgError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "off" => Ok(LedgerSetting::Off),
-        "counts" => Ok(LedgerSetting::Counts),
-        "keys" => Ok(LedgerSetting::Keys),
-        _ => Err(RunArgError::Ledger(text.to_string())),
-    }
-}
-
-fn ledger_name(level: LedgerSetting) -> &'static str {
-    match level {
-        LedgerSetting::Off => "off",
-        LedgerSetting::Counts => "counts",
-        LedgerSetting::Keys => "keys",
-    }
+    LedgerSetting::from_name(text).ok_or_else(|| RunArgError::Ledger(text.to_string()))
 }
 
 fn or_raise<T>(r: Result<T, RunArgError>) -> T {
@@ -215,7 +202,7 @@ fn alimentador_run_inicio(
             rate.into(),
             weights.to_text().into(),
             (group as i32).into(),
-            ledger_name(level).into(),
+            level.name().into(),
         ];
         let id = Spi::get_one_with_args::<i32>(&START.replace("%s", &schema), &args)
             .unwrap_or_else(|e| errors::internal(&format!("recording the run: {e}")))

@@ -9,8 +9,8 @@ use rand::RngExt;
 use crate::datagen::{self, Rng};
 use crate::model::{Keys, OpKind, Tally};
 use crate::operations::run::Executor;
-use crate::operations::Weights;
 use crate::skew::Skew;
+use crate::weights::Weights;
 use crate::{pgtypes, status};
 
 pub struct Engine {

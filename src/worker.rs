@@ -22,7 +22,6 @@ use pgrx::prelude::*;
 
 use crate::backoff::{Report, Streak};
 use crate::ledger::Ledger;
-use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
 use crate::schedule::Schedule;
 use crate::settings::LedgerSetting;
@@ -30,6 +29,7 @@ use crate::skew::Skew;
 use crate::status::{self, ConnectionProblem, WorkerState};
 use crate::stream::{self, Batch, Engine, Readiness};
 use crate::transaction::{self, Failure};
+use crate::weights::Weights;
 use crate::{cdc, settings};
 
 /// Seconds the postmaster waits before restarting a worker that exited with an error.
