@@ -8,6 +8,7 @@ mod clock;
 mod controls;
 pub mod datagen;
 mod errors;
+mod extension;
 mod hold;
 mod ledger;
 mod model;

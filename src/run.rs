@@ -29,7 +29,6 @@ pgrx::extension_sql_file!(
     requires = ["cdc", alimentador_run_inicio, alimentador_run_passo]
 );
 
-const EXTENSION_SCHEMA: &str = include_str!("../sql/seed/esquema_da_extensao.sql");
 /// `%s` is the extension's schema, quoted.
 const START: &str = include_str!("../sql/run/iniciar.sql");
 const PROGRESS: &str = include_str!("../sql/run/progresso.sql");
@@ -193,7 +192,7 @@ fn alimentador_run_inicio(
                 "Run SELECT alimentador_seed(); first.",
             );
         }
-        let schema = Spi::get_one::<String>(EXTENSION_SCHEMA)
+        let schema = crate::extension::schema()
             .unwrap_or_else(|e| errors::internal(&format!("finding the extension's schema: {e}")))
             .unwrap_or_else(|| errors::internal("the extension alimentador is not installed"));
         let args: [DatumWithOid; 6] = [

@@ -145,14 +145,13 @@ const TABLES_WITH_DATA: &str = include_str!("../sql/seed/tabelas_com_dados.sql")
 const SECONDARY_INDEXES: &str = include_str!("../sql/seed/indices_secundarios.sql");
 const EMPTY_HOSPITAL: &str = include_str!("../sql/seed/esvaziar.sql");
 const RECORD_SEED: &str = include_str!("../sql/seed/semeadura.sql");
-const EXTENSION_SCHEMA: &str = include_str!("../sql/seed/esquema_da_extensao.sql");
 const MISSING_PRIVILEGES: &str = include_str!("../sql/seed/faltam_privilegios.sql");
 const MISSING_COLUMNS: &str = include_str!("../sql/seed/colunas_ausentes.sql");
 const OWNS_HOSPITAL: &str = include_str!("../sql/seed/dono_do_hospital.sql");
 
 /// The extension's schema, quoted (where alimentador_semeadura and alimentador_publish() live).
 fn extension_schema() -> Result<String, SeedError> {
-    Spi::get_one::<String>(EXTENSION_SCHEMA)
+    crate::extension::schema()
         .map_err(query_failed("finding the extension's schema"))?
         .ok_or(SeedError::NotInstalled)
 }

@@ -155,7 +155,6 @@ const RANGED: [Table; 5] = [
 /// (its start, min(id), max(id)). Rows inserted meanwhile are reached all the same (picks take the
 /// first eligible row at or after their start), only a start cannot land among them for that long.
 pub const ID_RANGE_TTL: std::time::Duration = std::time::Duration::from_millis(100);
-const EXTENSION_SCHEMA: &str = include_str!("../../sql/seed/esquema_da_extensao.sql");
 /// How often a stream that writes readings makes sure the partitions of the coming days exist (and,
 /// with `alimentador.vitais_retencao`, drops the old ones): partitions are created two days ahead,
 /// so this only matters when someone dropped one, or at midnight UTC after a long pause.
@@ -924,9 +923,7 @@ impl Executor {
 /// The extension's schema is looked up each time: it is where the function lives, and a DROP and
 /// CREATE EXTENSION mid-stream may move it.
 fn maintain_partitions(client: &mut SpiClient, now: DatumWithOid) {
-    let schema: String = client
-        .select(EXTENSION_SCHEMA, None, &[])
-        .and_then(|t| t.first().get_one::<String>())
+    let schema: String = crate::extension::schema_with(client)
         .unwrap_or_else(|e| panic!("finding the extension's schema: {e}"))
         .unwrap_or_else(|| panic!("the extension alimentador is not installed"));
     // The days of the hospital clock ($1): at a time_scale above 1 they pass faster than real ones.
