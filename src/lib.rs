@@ -14,8 +14,6 @@ mod ledger;
 mod model;
 mod operations;
 mod pacing;
-mod pgarray;
-mod pgjsonb;
 mod pgtypes;
 mod plans;
 mod run;

@@ -1045,7 +1045,7 @@ mod tests {
         ]);
         for value in &values {
             let mut ours = Vec::new();
-            crate::pgjsonb::encode(value, &mut ours);
+            crate::seed::pgjsonb::encode(value, &mut ours);
             assert_eq!(ours, jsonb_in(&value.to_string()), "{value}");
         }
     }
@@ -1053,7 +1053,7 @@ mod tests {
     /// Arrays built in Rust read back as the values put in them, NULLs included.
     #[pg_test]
     fn arrays_built_in_rust_read_back() {
-        use crate::pgarray::{ArrayBuilder, Element};
+        use crate::seed::pgarray::{ArrayBuilder, Element};
         let as_text = |a: ArrayBuilder| -> String {
             let array = a.finish();
             Spi::get_one_with_args::<String>("SELECT $1::text", &[array.datum()])
