@@ -15,7 +15,7 @@ use crate::seed::{self, Inserted};
 use crate::status::{self, WorkerSlot};
 use crate::stream::Engine;
 use crate::weights::{Weights, PROFILES};
-use crate::{errors, settings, transaction};
+use crate::{errors, overrides, settings, timeline, transaction};
 
 fn table_rows(
     rows: Inserted,
@@ -259,8 +259,8 @@ fn alimentador_status() -> TableIterator<
                 timestamptz(s.last_error_at),
                 s.heartbeats as i64,
                 s.markers as i64,
-                JsonB(WorkerSlot::per_kind_json(&s.committed.done)),
-                JsonB(WorkerSlot::per_kind_json(&s.committed.skipped)),
+                JsonB(s.done_json()),
+                JsonB(s.skipped_json()),
                 JsonB(s.rows_json()),
                 s.target_rate,
                 s.rate_10s,
@@ -314,7 +314,7 @@ fn alimentador_changes() -> TableIterator<
 #[pg_extern(volatile, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_relogio() -> TimestampWithTimeZone {
-    TimestampWithTimeZone::try_from(status::hospital_now())
+    TimestampWithTimeZone::try_from(timeline::hospital_now())
         .expect("the hospital clock within PostgreSQL's range")
 }
 
@@ -346,7 +346,7 @@ fn alimentador_settings() -> TableIterator<
     ),
 > {
     status::require_preloaded();
-    let o = status::control().overrides;
+    let o = overrides::control().overrides;
     let origin = |overridden: bool| {
         if overridden {
             format!("run-time control (kept in {})", controls::FILE_NAME)
@@ -395,7 +395,7 @@ fn shown(id: settings::Id, o: &Overrides) -> (String, bool) {
 /// Changes the run-time controls, which last across restarts (saved in the data directory).
 fn change(f: impl FnOnce(&mut Overrides)) -> bool {
     status::require_preloaded();
-    if let Err(e) = status::change_overrides(f) {
+    if let Err(e) = overrides::change(f) {
         errors::io_error(
             format!("could not save the run-time controls, nothing was changed: {e}"),
             "The server's data directory must be writable by PostgreSQL.",
@@ -458,7 +458,7 @@ fn alimentador_set_schedule(agenda: Option<&str>) -> bool {
         ),
     };
     let done = change(|o| o.schedule = parsed);
-    status::restart_schedule(status::control().overrides.schedule());
+    timeline::restart_schedule(overrides::control().overrides.schedule());
     done
 }
 

@@ -18,10 +18,9 @@ use crate::ledger::Ledger;
 use crate::model::{OpKind, Tally};
 use crate::pacing::Pacer;
 use crate::settings::{self, LedgerSetting};
-use crate::status::{self, WorkerSlot};
 use crate::stream::Engine;
 use crate::weights::Weights;
-use crate::{api, errors, transaction};
+use crate::{api, errors, report, transaction};
 
 pgrx::extension_sql_file!(
     "../sql/run.sql",
@@ -347,9 +346,9 @@ impl Run {
             (self.transactions as i64).into(),
             self.seq.into(),
             self.last_error.clone().into(),
-            JsonB(WorkerSlot::per_kind_json(&self.tally.done)).into(),
-            JsonB(WorkerSlot::per_kind_json(&self.tally.skipped)).into(),
-            JsonB(status::rows_json(&self.tally.rows)).into(),
+            JsonB(report::per_kind(&self.tally.done)).into(),
+            JsonB(report::per_kind(&self.tally.skipped)).into(),
+            JsonB(report::rows(&self.tally.rows)).into(),
             done.into(),
         ];
         Spi::run_with_args(&PROGRESS.replace("%s", &self.schema), &args)

@@ -11,7 +11,7 @@ use crate::model::{Keys, OpKind, Tally};
 use crate::operations::run::Executor;
 use crate::skew::Skew;
 use crate::weights::Weights;
-use crate::{pgtypes, status};
+use crate::{pgtypes, timeline};
 
 pub struct Engine {
     rng: Rng,
@@ -58,7 +58,7 @@ impl Engine {
         self.executor.collect_keys(keys);
         // One time for the whole batch, as now() is one time for a whole transaction.
         let hospital_now = pgtypes::from_timestamptz(
-            TimestampWithTimeZone::try_from(status::hospital_now())
+            TimestampWithTimeZone::try_from(timeline::hospital_now())
                 .expect("the hospital clock within PostgreSQL's range"),
         );
         Spi::connect_mut(|client| {

@@ -30,7 +30,7 @@ use crate::status::{self, ConnectionProblem, WorkerState};
 use crate::stream::{self, Batch, Engine, Readiness};
 use crate::transaction::{self, Failure};
 use crate::weights::Weights;
-use crate::{cdc, settings};
+use crate::{cdc, hold, overrides, settings, timeline};
 
 /// Seconds the postmaster waits before restarting a worker that exited with an error.
 const RESTART_SECS: u64 = 2;
@@ -65,12 +65,13 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP);
     terminate_like_a_backend();
     // SAFETY: MyProcPid is set for every backend.
+    hold::release(index);
     status::worker_started(index, unsafe { pg_sys::MyProcPid });
     // SAFETY: registers a callback that runs at process exit while shared memory is attached.
     unsafe { pg_sys::before_shmem_exit(Some(exiting), pg_sys::Datum::from(index)) };
     let (position, database) = settings::database_of(index);
     let role = settings::role();
-    if status::control().connections[position].connect_failed {
+    if overrides::control().connections[position].connect_failed {
         diagnose_connection(index, position, &database, role.as_deref());
         return;
     }
@@ -91,6 +92,7 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
 /// postmaster restarts the worker, not the state of a process that is gone.
 #[pg_guard]
 unsafe extern "C-unwind" fn exiting(_code: std::ffi::c_int, index: pg_sys::Datum) {
+    hold::release(index.value());
     status::worker_stopped(index.value());
 }
 
@@ -345,7 +347,7 @@ struct Params {
 
 impl Params {
     fn current() -> Params {
-        let overrides = status::control().overrides;
+        let overrides = overrides::control().overrides;
         Params {
             enabled: overrides.enabled(),
             rate: settings::rate_share(overrides.rate(), settings::workers_per_database()),
@@ -460,7 +462,7 @@ impl Worker {
         // change, so that a shape set again later starts from its beginning.
         let rate = p
             .schedule
-            .target_rate(status::schedule_moment(&p.schedule), p.rate);
+            .target_rate(timeline::schedule_moment(&p.schedule), p.rate);
         self.target_rate = rate;
         self.pacer.set(rate, p.arrivals, now);
         let due_in = self.pacer.wait(now);
