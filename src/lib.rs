@@ -28,6 +28,7 @@ mod status;
 mod stream;
 mod timeline;
 mod transaction;
+mod turn;
 mod weights;
 mod worker;
 
