@@ -1,7 +1,9 @@
 //! The `alimentador.*` settings (GUCs), set in postgresql.conf. Invalid values are rejected when set:
 //! ranges by PostgreSQL itself, weight lists by a check hook with a clear message.
 
+use std::cell::Cell;
 use std::ffi::{c_char, c_void, CStr, CString};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::prelude::*;
@@ -404,7 +406,7 @@ fn define(s: &Setting) {
                     context,
                     GucFlags::default(),
                     check,
-                    None,
+                    Some(text_changed),
                     None,
                 )
             }
@@ -673,19 +675,60 @@ fn text(setting: &GucSetting<Option<CString>>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// The configured weights (the check hook guarantees they parse).
+/// The text settings parsed: built once per change of any of them (a reload, SET or RESET), not
+/// on every batch.
+#[derive(Clone, Copy)]
+struct Parsed {
+    weights: Weights,
+    schedule: Schedule,
+    skew: Skew,
+}
+
+/// Bumped by the assign hook of the text settings, whenever this process's value of one changes.
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The parsed settings and the generation they were parsed at (0: never).
+    static PARSED: Cell<(u64, Option<Parsed>)> = const { Cell::new((0, None)) };
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn text_changed(_newval: *const c_char, _extra: *mut c_void) {
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+fn parsed() -> Parsed {
+    let generation = GENERATION.load(Ordering::Relaxed);
+    PARSED.with(|cell| match cell.get() {
+        (at, Some(parsed)) if at == generation => parsed,
+        _ => {
+            // The check hooks guarantee the values parse.
+            let parsed = Parsed {
+                weights: Weights::parse(text(&WEIGHTS).as_deref().unwrap_or(""))
+                    .unwrap_or_default(),
+                schedule: Schedule::parse(text(&SCHEDULE).as_deref().unwrap_or(""))
+                    .unwrap_or_default(),
+                skew: Skew::parse(text(&SKEW).as_deref().unwrap_or("")).unwrap_or_default(),
+            };
+            cell.set((generation, Some(parsed)));
+            parsed
+        }
+    })
+}
+
+/// The configured weights.
 pub fn weights() -> Weights {
-    Weights::parse(text(&WEIGHTS).as_deref().unwrap_or("")).unwrap_or_default()
+    parsed().weights
 }
 
-/// The configured load shape (the check hook guarantees it parses).
+/// The configured load shape.
 pub fn schedule() -> Schedule {
-    Schedule::parse(text(&SCHEDULE).as_deref().unwrap_or("")).unwrap_or_default()
+    parsed().schedule
 }
 
-/// The configured skew (the check hook guarantees it parses).
+/// The configured skew.
 pub fn skew() -> Skew {
-    Skew::parse(text(&SKEW).as_deref().unwrap_or("")).unwrap_or_default()
+    parsed().skew
 }
 
 /// The databases the workers stream into (the check hook guarantees the list parses).
