@@ -157,7 +157,7 @@ fn stream(
             );
         }
         engine.set_skew(settings::skew());
-        run_in_session(engine, &weights, ops as u32, ops_per_transaction as u32)
+        stream_in_session(engine, &weights, ops as u32, ops_per_transaction as u32)
     });
     let rows = OpKind::ALL.iter().filter_map(move |k| {
         let i = *k as usize;
@@ -174,7 +174,7 @@ fn stream(
     TableIterator::new(rows.collect::<Vec<_>>())
 }
 
-fn run_in_session(
+fn stream_in_session(
     engine: &mut Engine,
     weights: &Weights,
     ops: u32,
@@ -379,7 +379,7 @@ fn shown(id: settings::Id, o: &Overrides) -> (String, bool) {
         Id::Workers => conf(settings::WORKERS.get().to_string()),
         Id::Arrivals => conf(settings::ARRIVALS.get().name().to_string()),
         Id::OpsPerTransaction => conf(settings::OPS_PER_TRANSACTION.get().to_string()),
-        Id::Semente => conf(settings::SEMENTE.get().to_string()),
+        Id::RngSeed => conf(settings::RNG_SEED.get().to_string()),
         Id::Ledger => conf(settings::LEDGER.get().name().to_string()),
         Id::HeartbeatInterval => conf(format!("{}s", settings::HEARTBEAT_INTERVAL.get())),
         Id::MarkerInterval => conf(format!("{}s", settings::MARKER_INTERVAL.get())),
@@ -388,7 +388,7 @@ fn shown(id: settings::Id, o: &Overrides) -> (String, bool) {
             conf(format!("{}s", settings::LONG_TRANSACTION_DURATION.get()))
         }
         Id::TimeScale => conf(settings::TIME_SCALE.get().to_string()),
-        Id::VitaisRetencao => conf(settings::VITAIS_RETENCAO.get().to_string()),
+        Id::VitalsRetention => conf(settings::VITALS_RETENTION.get().to_string()),
     }
 }
 

@@ -15,7 +15,7 @@
 //!
 //! Factors are positive numbers up to 1000, with an optional `x`; durations a number and a unit
 //! (`ms`, `s`, `min`, `h`, `d`), from 1 s to 7 d. Time for step, ramp and burst counts from the
-//! moment the schedule came into force (the workers share it, see status.rs).
+//! moment the schedule came into force (the workers share it, see timeline.rs).
 
 use std::fmt;
 

@@ -30,13 +30,13 @@ pub static WEIGHTS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>:
 pub static SCHEDULE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static SKEW: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(None);
 pub static OPS_PER_TRANSACTION: GucSetting<i32> = GucSetting::<i32>::new(1);
-pub static SEMENTE: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static RNG_SEED: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static ENABLED: GucSetting<bool> = GucSetting::<bool>::new(true);
 pub static HEARTBEAT_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(10);
 pub static MARKER_INTERVAL: GucSetting<i32> = GucSetting::<i32>::new(60);
 pub static LOCK_TIMEOUT: GucSetting<i32> = GucSetting::<i32>::new(1000);
 pub static LONG_TRANSACTION_DURATION: GucSetting<i32> = GucSetting::<i32>::new(30);
-pub static VITAIS_RETENCAO: GucSetting<i32> = GucSetting::<i32>::new(0);
+pub static VITALS_RETENTION: GucSetting<i32> = GucSetting::<i32>::new(0);
 pub static TIME_SCALE: GucSetting<f64> = GucSetting::<f64>::new(1.0);
 pub static ARRIVALS: GucSetting<ArrivalsSetting> =
     GucSetting::<ArrivalsSetting>::new(ArrivalsSetting::Uniform);
@@ -111,7 +111,7 @@ pub enum Id {
     Schedule,
     Skew,
     OpsPerTransaction,
-    Semente,
+    RngSeed,
     Enabled,
     Arrivals,
     HeartbeatInterval,
@@ -120,7 +120,7 @@ pub enum Id {
     LockTimeout,
     LongTransactionDuration,
     TimeScale,
-    VitaisRetencao,
+    VitalsRetention,
 }
 
 /// When a setting can change (pg_settings.context).
@@ -271,12 +271,12 @@ pub static SETTINGS: &[Setting] = &[
         kind: Kind::Int { setting: &OPS_PER_TRANSACTION, min: 1, max: MAX_OPS_PER_TRANSACTION, unit: GucFlags::empty() },
     },
     Setting {
-        id: Id::Semente,
+        id: Id::RngSeed,
         name: "semente",
         short: "Random seed (semente) of the stream.",
         long: "0 (the default) draws a fresh seed at each worker start; another value makes worker N's choices repeatable. Reloadable (applies when a worker starts).",
         context: Context::Reload,
-        kind: Kind::Int { setting: &SEMENTE, min: 0, max: i32::MAX, unit: GucFlags::empty() },
+        kind: Kind::Int { setting: &RNG_SEED, min: 0, max: i32::MAX, unit: GucFlags::empty() },
     },
     Setting {
         id: Id::Ledger,
@@ -327,12 +327,12 @@ pub static SETTINGS: &[Setting] = &[
         kind: Kind::Float { setting: &TIME_SCALE, min: crate::clock::MIN_SCALE, max: crate::clock::MAX_SCALE, check: None },
     },
     Setting {
-        id: Id::VitaisRetencao,
+        id: Id::VitalsRetention,
         name: "vitais_retencao",
         short: "Days of hospital.sinais_vitais partitions kept; older ones are dropped (0 keeps them all).",
         long: "Default 0: no partition is ever dropped. N > 0: whoever creates the coming days' partitions (the stream's insert_sinal_vital, alimentador_particoes_vitais()) drops the daily partitions that ended more than N days ago. A dropped partition emits no delete events. Reloadable; a superuser may SET it in a session.",
         context: Context::Superuser,
-        kind: Kind::Int { setting: &VITAIS_RETENCAO, min: 0, max: 3650, unit: GucFlags::empty() },
+        kind: Kind::Int { setting: &VITALS_RETENTION, min: 0, max: 3650, unit: GucFlags::empty() },
     },
 ];
 

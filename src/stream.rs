@@ -7,8 +7,8 @@ use pgrx::prelude::*;
 use rand::RngExt;
 
 use crate::datagen::{self, Rng};
+use crate::executor::Executor;
 use crate::model::{Keys, OpKind, Tally};
-use crate::operations::run::Executor;
 use crate::skew::Skew;
 use crate::weights::Weights;
 use crate::{pgtypes, timeline};
@@ -66,7 +66,10 @@ impl Engine {
             for _ in 0..ops {
                 let kind = weights.pick(self.rng.random_range(0..weights.total()));
                 self.current = Some(kind);
-                match self.executor.run(client, &mut self.rng, kind, hospital_now) {
+                match self
+                    .executor
+                    .execute(client, &mut self.rng, kind, hospital_now)
+                {
                     Some(changes) => {
                         tally.done[kind as usize] += 1;
                         tally.rows.merge(&changes);

@@ -640,11 +640,11 @@ mod tests {
         kind: crate::model::OpKind,
         rng_seed: u64,
     ) -> (Option<crate::model::RowChanges>, crate::model::Keys) {
-        let mut executor = crate::operations::run::Executor::default();
+        let mut executor = crate::executor::Executor::default();
         executor.collect_keys(true);
         let mut rng = datagen::rng_from_seed(rng_seed, 77);
         let outcome =
-            Spi::connect_mut(|client| executor.run(client, &mut rng, kind, chrono::Utc::now()));
+            Spi::connect_mut(|client| executor.execute(client, &mut rng, kind, chrono::Utc::now()));
         (outcome, executor.take_keys())
     }
 

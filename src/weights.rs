@@ -1,6 +1,6 @@
 //! The weights of the stream's operation kinds and the parsing of weight lists such as
 //! `insert_consulta=30,update_exame=7`. Pure Rust; the kinds themselves are in [`crate::model`], the
-//! SQL that runs each kind in [`crate::operations::run`].
+//! SQL that runs each kind in [`crate::executor`].
 
 use std::fmt;
 

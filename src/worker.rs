@@ -84,8 +84,8 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     });
     configure_session(index);
     log!("alimentador: worker {index} connected to database \"{database}\"");
-    Worker::new(index).run();
-    // run() returns only when the postmaster died; `exiting` records the stop.
+    Worker::new(index).serve();
+    // serve() returns only when the postmaster died; `exiting` records the stop.
 }
 
 /// At any exit (FATAL after a terminate, postmaster death): the status shows `stopped` until the
@@ -398,7 +398,7 @@ struct Worker {
 
 impl Worker {
     fn new(index: usize) -> Worker {
-        let rng_seed = match settings::SEMENTE.get() {
+        let rng_seed = match settings::RNG_SEED.get() {
             0 => Engine::random_seed(),
             s => s as u64,
         };
@@ -423,7 +423,8 @@ impl Worker {
         }
     }
 
-    fn run(&mut self) {
+    /// Streams until the postmaster dies: a turn at a time, reloading the settings on SIGHUP.
+    fn serve(&mut self) {
         let mut wait = Duration::ZERO;
         let mut last_latch = Instant::now();
         loop {

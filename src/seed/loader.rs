@@ -37,7 +37,8 @@ const PROGRESS_STEPS_ROWS: usize = 500_000;
 pub const SEED_VITALS_DAYS: i64 = 2;
 const INSERT_PACIENTES: &str = include_str!("../../sql/seed/insert_pacientes.sql");
 const INSERT_MEDICOS: &str = include_str!("../../sql/seed/insert_medicos.sql");
-const INSERT_VINCULOS: &str = include_str!("../../sql/seed/insert_vinculos.sql");
+const INSERT_PACIENTES_CONVENIOS: &str =
+    include_str!("../../sql/seed/insert_pacientes_convenios.sql");
 const INSERT_CONSULTAS: &str = include_str!("../../sql/seed/insert_consultas.sql");
 const INSERT_EXAMES: &str = include_str!("../../sql/seed/insert_exames.sql");
 const INSERT_INTERNACOES: &str = include_str!("../../sql/seed/insert_internacoes.sql");
@@ -84,7 +85,7 @@ impl Loader {
             .plans
             .first::<(Vec<i64>,)>(client, CONVENIO_IDS, &[])
             .map_or_else(Vec::new, |r| r.0);
-        let vinculos = self.vinculos(client, &pacientes, &convenios);
+        let pacientes_convenios = self.pacientes_convenios(client, &pacientes, &convenios);
         let consultas = self.allocate(client, Table::Consultas, v.consultas);
         self.consultas(client, &consultas, &pacientes, &medicos);
         self.exames(client, &pacientes);
@@ -101,7 +102,7 @@ impl Loader {
             (Table::Convenios, 0),
             (Table::Pacientes, v.pacientes as i64),
             (Table::Medicos, v.medicos as i64),
-            (Table::PacientesConvenios, vinculos as i64),
+            (Table::PacientesConvenios, pacientes_convenios as i64),
             (Table::Consultas, v.consultas as i64),
             (Table::Exames, v.exames as i64),
             (Table::Internacoes, internacoes as i64),
@@ -257,16 +258,23 @@ impl Loader {
 
     /// Links patients to plans: every patient first, then extra plans for random patients, never the
     /// same (patient, plan) twice.
-    fn vinculos(&mut self, client: &mut SpiClient, pacientes: &[i64], convenios: &[i64]) -> usize {
+    fn pacientes_convenios(
+        &mut self,
+        client: &mut SpiClient,
+        pacientes: &[i64],
+        convenios: &[i64],
+    ) -> usize {
         if convenios.is_empty() {
             return 0;
         }
         let mut rng = self.rng(Table::PacientesConvenios);
         let anchor = self.anchor;
-        let mut seen = HashSet::with_capacity(self.volumes.vinculos);
-        let mut pairs = Vec::with_capacity(self.volumes.vinculos);
+        let mut seen = HashSet::with_capacity(self.volumes.pacientes_convenios);
+        let mut pairs = Vec::with_capacity(self.volumes.pacientes_convenios);
         let mut i = 0usize;
-        while pairs.len() < self.volumes.vinculos && i < self.volumes.vinculos * 20 {
+        while pairs.len() < self.volumes.pacientes_convenios
+            && i < self.volumes.pacientes_convenios * 20
+        {
             let paciente = if i < pacientes.len() {
                 pacientes[i]
             } else {
@@ -295,7 +303,7 @@ impl Loader {
             client,
             Table::PacientesConvenios,
             linked,
-            INSERT_VINCULOS,
+            INSERT_PACIENTES_CONVENIOS,
             generate,
         );
         linked

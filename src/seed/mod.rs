@@ -383,7 +383,10 @@ mod tests {
     #[test]
     fn volumes_at_scale_one_are_the_python_tools() {
         let v = Volumes::at_scale(1.0);
-        assert_eq!((v.pacientes, v.medicos, v.vinculos), (2000, 200, 2500));
+        assert_eq!(
+            (v.pacientes, v.medicos, v.pacientes_convenios),
+            (2000, 200, 2500)
+        );
         assert_eq!((v.consultas, v.exames, v.internacoes), (4000, 3500, 1200));
         assert_eq!(v.total(), 13_400);
     }
@@ -393,7 +396,11 @@ mod tests {
         assert_eq!(Volumes::at_scale(100.0).pacientes, 200_000);
         assert_eq!(Volumes::at_scale(0.5).consultas, 2000);
         let tiny = Volumes::at_scale(MIN_SCALE);
-        assert!(tiny.medicos >= 1 && tiny.pacientes >= 1 && tiny.vinculos <= tiny.pacientes * 12);
+        assert!(
+            tiny.medicos >= 1
+                && tiny.pacientes >= 1
+                && tiny.pacientes_convenios <= tiny.pacientes * 12
+        );
     }
 
     #[test]
