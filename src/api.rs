@@ -10,12 +10,12 @@ use pgrx::JsonB;
 
 use crate::controls::{self, Overrides, RunOverride};
 use crate::model::{Change, OpKind, Table, Tally};
-use crate::operations::Weights;
 use crate::schedule::{self, Schedule};
 use crate::seed::{self, Inserted};
 use crate::status::{self, WorkerSlot};
 use crate::stream::Engine;
-use crate::{errors, settings, transaction};
+use crate::weights::{Weights, PROFILES};
+use crate::{errors, overrides, settings, timeline, transaction};
 
 fn table_rows(
     rows: Inserted,
@@ -76,7 +76,7 @@ pub(crate) fn parse_weights(text: Option<&str>) -> Weights {
         // The reason quotes the offending part of the user's text, cut short.
         Some(Err(reason)) => errors::invalid_parameter(
             format!("invalid weights: {reason}"),
-            "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: default, deletes, cdc-edge, long-tx, chaves, sinais-vitais, ddl, ddl-breaking.",
+            &crate::weights::hint(),
         ),
     }
 }
@@ -132,7 +132,7 @@ fn stream(
     if !(1..=10_000_000).contains(&ops) {
         errors::invalid_parameter(format!("ops must be from 1 to 10000000, got {ops}"), "");
     }
-    if !(1..=10_000).contains(&ops_per_transaction) {
+    if !(1..=settings::MAX_OPS_PER_TRANSACTION).contains(&ops_per_transaction) {
         errors::invalid_parameter(
             format!("ops_per_transaction must be from 1 to 10000, got {ops_per_transaction}"),
             "",
@@ -157,7 +157,7 @@ fn stream(
             );
         }
         engine.set_skew(settings::skew());
-        run_in_session(engine, &weights, ops as u32, ops_per_transaction as u32)
+        stream_in_session(engine, &weights, ops as u32, ops_per_transaction as u32)
     });
     let rows = OpKind::ALL.iter().filter_map(move |k| {
         let i = *k as usize;
@@ -174,7 +174,7 @@ fn stream(
     TableIterator::new(rows.collect::<Vec<_>>())
 }
 
-fn run_in_session(
+fn stream_in_session(
     engine: &mut Engine,
     weights: &Weights,
     ops: u32,
@@ -259,8 +259,8 @@ fn alimentador_status() -> TableIterator<
                 timestamptz(s.last_error_at),
                 s.heartbeats as i64,
                 s.markers as i64,
-                JsonB(WorkerSlot::per_kind_json(&s.committed.done)),
-                JsonB(WorkerSlot::per_kind_json(&s.committed.skipped)),
+                JsonB(s.done_json()),
+                JsonB(s.skipped_json()),
                 JsonB(s.rows_json()),
                 s.target_rate,
                 s.rate_10s,
@@ -314,7 +314,7 @@ fn alimentador_changes() -> TableIterator<
 #[pg_extern(volatile, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_relogio() -> TimestampWithTimeZone {
-    TimestampWithTimeZone::try_from(status::hospital_now())
+    TimestampWithTimeZone::try_from(timeline::hospital_now())
         .expect("the hospital clock within PostgreSQL's range")
 }
 
@@ -333,7 +333,8 @@ fn current_database() -> String {
     }
 }
 
-/// The settings the workers use now: postgresql.conf overridden by the run-time controls.
+/// The settings the workers use now, every `alimentador.*` setting (settings::SETTINGS):
+/// postgresql.conf overridden by the run-time controls.
 #[pg_extern(volatile, parallel_safe)]
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_settings() -> TableIterator<
@@ -345,7 +346,7 @@ fn alimentador_settings() -> TableIterator<
     ),
 > {
     status::require_preloaded();
-    let o = status::control().overrides;
+    let o = overrides::control().overrides;
     let origin = |overridden: bool| {
         if overridden {
             format!("run-time control (kept in {})", controls::FILE_NAME)
@@ -353,75 +354,48 @@ fn alimentador_settings() -> TableIterator<
             "postgresql.conf".to_string()
         }
     };
-    let rows = vec![
-        (
-            "enabled".to_string(),
-            o.enabled().to_string(),
-            origin(o.run != RunOverride::FollowSetting),
-        ),
-        (
-            "rate".to_string(),
-            o.rate().to_string(),
-            origin(o.rate.is_some()),
-        ),
-        (
-            "weights".to_string(),
-            o.weights().to_text(),
-            origin(o.weights.is_some()),
-        ),
-        (
-            "schedule".to_string(),
-            o.schedule().to_text(),
-            origin(o.schedule.is_some()),
-        ),
-        (
-            "skew".to_string(),
-            settings::skew().to_text(),
-            origin(false),
-        ),
-        (
-            "database".to_string(),
-            settings::databases().join(", "),
-            origin(false),
-        ),
-        (
-            "workers".to_string(),
-            settings::WORKERS.get().to_string(),
-            origin(false),
-        ),
-        (
-            "ledger".to_string(),
-            format!("{:?}", settings::LEDGER.get()).to_lowercase(),
-            origin(false),
-        ),
-        (
-            "lock_timeout".to_string(),
-            format!("{}ms", settings::LOCK_TIMEOUT.get()),
-            origin(false),
-        ),
-        (
-            "long_transaction_duration".to_string(),
-            format!("{}s", settings::LONG_TRANSACTION_DURATION.get()),
-            origin(false),
-        ),
-        (
-            "time_scale".to_string(),
-            settings::TIME_SCALE.get().to_string(),
-            origin(false),
-        ),
-        (
-            "vitais_retencao".to_string(),
-            settings::VITAIS_RETENCAO.get().to_string(),
-            origin(false),
-        ),
-    ];
+    let rows: Vec<_> = settings::SETTINGS
+        .iter()
+        .map(|setting| {
+            let (value, overridden) = shown(setting.id, &o);
+            (setting.name.to_string(), value, origin(overridden))
+        })
+        .collect();
     TableIterator::new(rows)
+}
+
+/// What `alimentador_settings()` shows of a setting, and whether a run-time control overrides it.
+fn shown(id: settings::Id, o: &Overrides) -> (String, bool) {
+    use settings::Id;
+    let conf = |value: String| (value, false);
+    match id {
+        Id::Enabled => (o.enabled().to_string(), o.run != RunOverride::FollowSetting),
+        Id::Rate => (o.rate().to_string(), o.rate.is_some()),
+        Id::Weights => (o.weights().to_text(), o.weights.is_some()),
+        Id::Schedule => (o.schedule().to_text(), o.schedule.is_some()),
+        Id::Skew => conf(settings::skew().to_text()),
+        Id::Database => conf(settings::databases().join(", ")),
+        Id::Role => conf(settings::role().unwrap_or_default()),
+        Id::Workers => conf(settings::WORKERS.get().to_string()),
+        Id::Arrivals => conf(settings::ARRIVALS.get().name().to_string()),
+        Id::OpsPerTransaction => conf(settings::OPS_PER_TRANSACTION.get().to_string()),
+        Id::RngSeed => conf(settings::RNG_SEED.get().to_string()),
+        Id::Ledger => conf(settings::LEDGER.get().name().to_string()),
+        Id::HeartbeatInterval => conf(format!("{}s", settings::HEARTBEAT_INTERVAL.get())),
+        Id::MarkerInterval => conf(format!("{}s", settings::MARKER_INTERVAL.get())),
+        Id::LockTimeout => conf(format!("{}ms", settings::LOCK_TIMEOUT.get())),
+        Id::LongTransactionDuration => {
+            conf(format!("{}s", settings::LONG_TRANSACTION_DURATION.get()))
+        }
+        Id::TimeScale => conf(settings::TIME_SCALE.get().to_string()),
+        Id::VitalsRetention => conf(settings::VITALS_RETENTION.get().to_string()),
+    }
 }
 
 /// Changes the run-time controls, which last across restarts (saved in the data directory).
 fn change(f: impl FnOnce(&mut Overrides)) -> bool {
     status::require_preloaded();
-    if let Err(e) = status::change_overrides(f) {
+    if let Err(e) = overrides::change(f) {
         errors::io_error(
             format!("could not save the run-time controls, nothing was changed: {e}"),
             "The server's data directory must be writable by PostgreSQL.",
@@ -484,7 +458,7 @@ fn alimentador_set_schedule(agenda: Option<&str>) -> bool {
         ),
     };
     let done = change(|o| o.schedule = parsed);
-    status::restart_schedule(status::control().overrides.schedule());
+    timeline::restart_schedule(overrides::control().overrides.schedule());
     done
 }
 
@@ -493,6 +467,33 @@ fn alimentador_set_schedule(agenda: Option<&str>) -> bool {
 #[search_path(pg_catalog, pg_temp)]
 fn alimentador_clear_overrides() -> bool {
     change(|o| *o = Overrides::NONE)
+}
+
+/// The weight profiles (weights::PROFILES): name, what each is for, and the weights it changes from
+/// the default mix (a weight list, '' for the default itself).
+#[pg_extern(immutable, parallel_safe)]
+#[search_path(pg_catalog, pg_temp)]
+fn alimentador_profiles() -> TableIterator<
+    'static,
+    (
+        name!(nome, String),
+        name!(descricao, String),
+        name!(pesos, String),
+    ),
+> {
+    TableIterator::new(
+        PROFILES
+            .iter()
+            .map(|p| {
+                let list: Vec<&str> = p.weights.split(',').map(str::trim).collect();
+                (
+                    p.name.to_string(),
+                    p.description.to_string(),
+                    list.join(","),
+                )
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// The operation kinds, their default weights and what each does.

@@ -92,6 +92,6 @@ fn marker_json(index: usize, slot: &WorkerSlot, reason: &str) -> serde_json::Val
         "batimentos": slot.heartbeats,
         "razao_seq": slot.ledger_seq,
         "linhas": slot.rows_json(),
-        "operacoes": WorkerSlot::per_kind_json(&slot.committed.done),
+        "operacoes": slot.done_json(),
     })
 }

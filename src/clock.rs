@@ -2,7 +2,7 @@
 //! appointment dates, exam collections and results, admissions, discharges, readings — and the time
 //! its lifecycle steps compare with ("past-due", "already collected"). At scale 1 it is the real
 //! time; at 168 a week passes in an hour, so lifecycles complete in minutes. Pure: the shared clock
-//! lives in shared memory (status.rs), the time is passed in.
+//! lives in shared memory (timeline.rs), the time is passed in.
 //!
 //! The clock is a line through an anchor: `simulated = anchor_simulated + (real - anchor_real) ×
 //! scale`. A new scale re-anchors at the moment it comes into force, so the hospital's time never

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use pgrx::prelude::*;
 use serde::Serialize;
 
-use crate::operations::Weights;
 use crate::schedule::Schedule;
 use crate::settings;
+use crate::weights::Weights;
 
 /// The name of the file, in the data directory.
 pub const FILE_NAME: &str = "alimentador.controles";

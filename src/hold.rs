@@ -49,7 +49,7 @@ pub struct Claim {
 pub fn claim(kind: Hold) -> Option<Claim> {
     let worker = status::current_worker();
     if let Some(index) = worker {
-        if !status::claim_hold(index) {
+        if !claim_for(index) {
             return None;
         }
         status::set_state(index, kind.state());
@@ -84,7 +84,9 @@ impl Claim {
         let deadline = Instant::now() + duration;
         loop {
             let now = Instant::now();
-            if now >= deadline || self.worker.is_some() && !status::control().overrides.enabled() {
+            if now >= deadline
+                || self.worker.is_some() && !crate::overrides::control().overrides.enabled()
+            {
                 break;
             }
             let slice = (deadline - now).min(SLICE);
@@ -116,8 +118,28 @@ impl Claim {
 impl Drop for Claim {
     fn drop(&mut self) {
         if let Some(index) = self.worker {
-            status::release_hold(index);
+            release(index);
             status::set_state(index, WorkerState::Running);
         }
     }
+}
+
+/// Claims holding a long transaction for worker `index`: false when another worker holds one.
+fn claim_for(index: usize) -> bool {
+    status::with_control(|control| match control.hold_owner {
+        Some(owner) if owner != index => false,
+        _ => {
+            control.hold_owner = Some(index);
+            true
+        }
+    })
+}
+
+/// Releases worker `index`'s claim, if it holds one (also when it starts or stops).
+pub fn release(index: usize) {
+    status::with_control(|control| {
+        if control.hold_owner == Some(index) {
+            control.hold_owner = None;
+        }
+    });
 }

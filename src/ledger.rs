@@ -11,9 +11,10 @@ use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
 use pgrx::spi::OwnedPreparedStatement;
 use pgrx::PgOid;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::model::{Change, Keys, OpKind, Table, Tally};
+use crate::model::{Keys, Tally};
+use crate::report;
 
 /// The prefix of every ledger message.
 pub const LEDGER_PREFIX: &std::ffi::CStr = c"alimentador.tx";
@@ -92,19 +93,15 @@ impl Ledger {
 /// "linhas": {"consultas": {"insert": 1}}}` — only operations and rows that happened — and, at the
 /// `keys` level, `"chaves": {"consultas": {"insert": [1234]}}`.
 pub fn message(worker: i32, seq: i64, tally: &Tally, keys: Option<&Keys>) -> Value {
-    let operations: Map<String, Value> = OpKind::ALL
-        .iter()
-        .filter(|k| tally.done[**k as usize] > 0)
-        .map(|k| (k.name().to_string(), json!(tally.done[*k as usize])))
-        .collect();
-    let rows = per_table(|t, c| {
+    let operations = report::per_kind(&tally.done);
+    let rows = report::per_table(|t, c| {
         let n = tally.rows.get(t, c);
         (n > 0).then(|| json!(n))
     });
     let mut message =
         json!({"worker": worker, "seq": seq, "operacoes": operations, "linhas": rows});
     if let Some(keys) = keys {
-        message["chaves"] = per_table(|t, c| {
+        message["chaves"] = report::per_table(|t, c| {
             let ids = keys.get(t, c);
             (!ids.is_empty()).then(|| json!(ids))
         });
@@ -112,24 +109,10 @@ pub fn message(worker: i32, seq: i64, tally: &Tally, keys: Option<&Keys>) -> Val
     message
 }
 
-/// {"tabela": {"change": value}} for the (table, change) pairs that have a value.
-fn per_table(value: impl Fn(Table, Change) -> Option<Value>) -> Value {
-    let tables: Map<String, Value> = Table::ALL
-        .iter()
-        .filter_map(|t| {
-            let per: Map<String, Value> = Change::ALL
-                .iter()
-                .filter_map(|c| value(*t, *c).map(|v| (c.name().to_string(), v)))
-                .collect();
-            (!per.is_empty()).then(|| (t.name().to_string(), Value::Object(per)))
-        })
-        .collect();
-    Value::Object(tables)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Change, OpKind, Table};
 
     #[test]
     fn the_message_lists_only_what_happened() {

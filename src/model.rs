@@ -132,12 +132,12 @@ op_kinds! {
     DeleteExame => "delete_exame", 0, "a pending exam request is withdrawn";
     UpdateExameUrgencia => "update_exame_urgencia", 0, "an exam's urgency flag flips, leaving its TOASTed laudo untouched";
     InsertExamesLote => "insert_exames_lote", 0, "one statement inserts a batch of 25 lab results (one commit LSN)";
-    TransacaoGrande => "transacao_grande", 0, "one transaction re-prices 20,000 appointments (above logical_decoding_work_mem)";
+    LargeTransaction => "transacao_grande", 0, "one transaction re-prices 20,000 appointments (above logical_decoding_work_mem)";
     DeletePaciente => "delete_paciente", 0, "a patient is deleted together with all of their rows";
     InsertPacienteConvenio => "insert_paciente_convenio", 0, "a patient registers a health-plan card (about a quarter already expired, as at a real reception desk)";
-    TransacaoLonga => "transacao_longa", 0, "a transaction changes a patient, stays open for alimentador.long_transaction_duration while the others commit, then books an appointment";
-    BloqueioDeLinhas => "bloqueio_de_linhas", 0, "locks 50 pending exams and 100 patients that the stream wants for alimentador.long_transaction_duration (SKIP LOCKED paths), then changes one patient";
-    OciosoEmTransacao => "ocioso_em_transacao", 0, "a session changes a patient and sits idle in transaction for alimentador.long_transaction_duration, then commits";
+    LongTransaction => "transacao_longa", 0, "a transaction changes a patient, stays open for alimentador.long_transaction_duration while the others commit, then books an appointment";
+    RowLocks => "bloqueio_de_linhas", 0, "locks 50 pending exams and 100 patients that the stream wants for alimentador.long_transaction_duration (SKIP LOCKED paths), then changes one patient";
+    IdleInTransaction => "ocioso_em_transacao", 0, "a session changes a patient and sits idle in transaction for alimentador.long_transaction_duration, then commits";
     UpdatePacienteId => "update_paciente_id", 0, "a patient record is re-registered under a new id (a primary-key change; its rows follow by ON UPDATE CASCADE)";
     InsertSinalVital => "insert_sinal_vital", 0, "a nurse records the vital signs of an admitted patient (the partitioned sinais_vitais)";
     DdlNomeSocial => "ddl_nome_social", 0, "schema change: pacientes gets the nullable column nome_social (once per schema generation)";
@@ -207,7 +207,7 @@ impl Tally {
 pub struct Volumes {
     pub pacientes: usize,
     pub medicos: usize,
-    pub vinculos: usize,
+    pub pacientes_convenios: usize,
     pub consultas: usize,
     pub exames: usize,
     pub internacoes: usize,
@@ -221,7 +221,7 @@ impl Volumes {
             pacientes,
             medicos: n(200.0),
             // A patient holds at most one link per plan.
-            vinculos: n(2500.0).min(pacientes * 12),
+            pacientes_convenios: n(2500.0).min(pacientes * 12),
             consultas: n(4000.0),
             exames: n(3500.0),
             internacoes: n(1200.0),
@@ -231,7 +231,7 @@ impl Volumes {
     pub fn total(&self) -> usize {
         self.pacientes
             + self.medicos
-            + self.vinculos
+            + self.pacientes_convenios
             + self.consultas
             + self.exames
             + self.internacoes

@@ -15,7 +15,7 @@
 //!
 //! Factors are positive numbers up to 1000, with an optional `x`; durations a number and a unit
 //! (`ms`, `s`, `min`, `h`, `d`), from 1 s to 7 d. Time for step, ramp and burst counts from the
-//! moment the schedule came into force (the workers share it, see status.rs).
+//! moment the schedule came into force (the workers share it, see timeline.rs).
 
 use std::fmt;
 
@@ -157,31 +157,20 @@ impl fmt::Display for ScheduleError {
         use ScheduleError::*;
         match self {
             UnknownShape(s) => write!(f, "unknown shape \"{}\"", truncated(s)),
-            BadFactor(s) => write!(
-                f,
-                "\"{}\" is not a factor (a number above 0 and up to {MAX_FACTOR}, e.g. 3x or 0.5)",
-                truncated(s)
-            ),
-            BadDuration(s) => write!(
-                f,
-                "\"{}\" is not a duration from 1s to 7d (e.g. 90s, 15min, 2h)",
-                truncated(s)
-            ),
-            BadStep(s) => write!(
-                f,
-                "\"{}\" is not a step: factor:duration, e.g. 3x:60s",
-                truncated(s)
-            ),
-            BadRamp(s) => write!(
-                f,
-                "\"{}\" is not a ramp: from..to:duration, e.g. ramp=1x..5x:10min",
-                truncated(s)
-            ),
-            BadBurst(s) => write!(
-                f,
-                "\"{}\" is not a burst: burst=10x for 60s every 15min [at 5min]",
-                truncated(s)
-            ),
+            BadFactor(s) => {
+                let rule =
+                    format!("a factor (a number above 0 and up to {MAX_FACTOR}, e.g. 3x or 0.5)");
+                write!(f, "\"{}\" is not {rule}", truncated(s))
+            }
+            BadDuration(s) | BadStep(s) | BadRamp(s) | BadBurst(s) => {
+                let rule = match self {
+                    BadDuration(_) => "a duration from 1s to 7d (e.g. 90s, 15min, 2h)",
+                    BadStep(_) => "a step: factor:duration, e.g. 3x:60s",
+                    BadRamp(_) => "a ramp: from..to:duration, e.g. ramp=1x..5x:10min",
+                    _ => "a burst: burst=10x for 60s every 15min [at 5min]",
+                };
+                write!(f, "\"{}\" is not {rule}", truncated(s))
+            }
             TooMany { what, max } => write!(f, "at most {max} {what}"),
             StepAndRamp => f.write_str("step and ramp cannot be combined (at most one of them)"),
             BurstTooLong(s) => write!(

@@ -2,7 +2,7 @@
 //! update or delete. Pure Rust.
 //!
 //! The operations pick "the first eligible row at or after a point of the id range", the point
-//! being a fraction in [0, 1) of `min(id)..max(id)` (see operations/run.rs). `uniform` draws the
+//! being a fraction in [0, 1) of `min(id)..max(id)` (see executor.rs). `uniform` draws the
 //! fraction uniformly. `zipfian:S` draws a rank from a Zipf distribution with exponent S over
 //! [`SLOTS`] slots of the id range (rank 1 the most frequent, rank k with probability ∝ 1/k^S),
 //! then maps the rank to a slot through a fixed bijection that scatters the ranks over the range,

@@ -1,5 +1,7 @@
 //! Shared memory: each worker's state and counters, and the run-time controls that SQL functions set
-//! (pause/resume, rate, weights; see [`crate::controls`]). Observing the stream reads this memory, so
+//! (pause/resume, rate, weights: [`crate::overrides`]; the file they are kept in: [`crate::controls`]).
+//! What else lives in it is read and changed by the modules that give it meaning: the hospital clock
+//! and the schedule's start ([`crate::timeline`]), the long-transaction claim ([`crate::hold`]). Observing the stream reads this memory, so
 //! it adds no rows and no CDC events. Counters count committed work only. Available when the library
 //! is preloaded.
 
@@ -10,12 +12,13 @@ use pgrx::pg_shmem_init;
 use pgrx::prelude::*;
 use pgrx::shmem::PGRXSharedMemory;
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::clock::Clock;
-use crate::controls::{self, ControlsError, Overrides};
+use crate::controls::Overrides;
 use crate::model::{Change, OpKind, RowChanges, Table, Tally};
-use crate::schedule::{Moment, Schedule};
+use crate::report;
+use crate::schedule::Schedule;
 use crate::settings::{MAX_DATABASES, MAX_SLOTS};
 
 const ERROR_LEN: usize = 240;
@@ -122,18 +125,18 @@ impl WorkerSlot {
     }
 
     /// Committed operations per kind, as a JSON object (kinds with a count only).
-    pub fn per_kind_json(counts: &[u64; OpKind::COUNT]) -> Value {
-        let map: Map<String, Value> = OpKind::ALL
-            .iter()
-            .filter(|k| counts[**k as usize] > 0)
-            .map(|k| (k.name().into(), json!(counts[*k as usize])))
-            .collect();
-        Value::Object(map)
+    pub fn done_json(&self) -> Value {
+        report::per_kind(&self.committed.done)
+    }
+
+    /// Skipped operations per kind, as a JSON object (kinds with a count only).
+    pub fn skipped_json(&self) -> Value {
+        report::per_kind(&self.committed.skipped)
     }
 
     /// Committed row changes as {"tabela": {"insert": n, "update": n, "delete": n}, …}.
     pub fn rows_json(&self) -> Value {
-        rows_json(&self.committed.rows)
+        report::rows(&self.committed.rows)
     }
 
     fn set_last_error(&mut self, message: &str) {
@@ -163,7 +166,7 @@ pub struct Control {
     /// Set by SQL functions, read by the workers at every loop, saved in a file.
     pub overrides: Overrides,
     /// The overrides were read from the file since shared memory was (re)initialised.
-    loaded: bool,
+    pub loaded: bool,
     /// Per database of `alimentador.database`: what its workers share about connecting.
     pub connections: [Connection; MAX_DATABASES],
     /// The load shape in force and since when: step, ramp and bursts count from that instant, the
@@ -228,25 +231,6 @@ pub fn current_worker() -> Option<usize> {
     (index != usize::MAX).then_some(index)
 }
 
-/// Claims holding a long transaction for worker `index`: false when another worker holds one.
-pub fn claim_hold(index: usize) -> bool {
-    let mut shared = SHARED.exclusive();
-    match shared.control.hold_owner {
-        Some(owner) if owner != index => false,
-        _ => {
-            shared.control.hold_owner = Some(index);
-            true
-        }
-    }
-}
-
-pub fn release_hold(index: usize) {
-    let mut shared = SHARED.exclusive();
-    if shared.control.hold_owner == Some(index) {
-        shared.control.hold_owner = None;
-    }
-}
-
 /// Requests the shared memory. Only called while preloading (from `_PG_init`).
 pub fn init() {
     pg_shmem_init!(SHARED);
@@ -254,21 +238,6 @@ pub fn init() {
 }
 
 /// Raises a clear ERROR when the library was not preloaded (no workers, no shared memory).
-/// Row changes as {"tabela": {"insert": n, "update": n, "delete": n}, …}, every table and change.
-pub fn rows_json(rows: &RowChanges) -> Value {
-    let map: Map<String, Value> = Table::ALL
-        .iter()
-        .map(|t| {
-            let per: Map<String, Value> = Change::ALL
-                .iter()
-                .map(|c| (c.name().into(), json!(rows.get(*t, *c))))
-                .collect();
-            (t.name().into(), Value::Object(per))
-        })
-        .collect();
-    Value::Object(map)
-}
-
 pub fn require_preloaded() {
     if !ATTACHED.load(Ordering::Relaxed) {
         crate::errors::not_ready(
@@ -287,130 +256,26 @@ pub fn snapshot() -> Shared {
     *SHARED.share()
 }
 
-/// The controls; the saved overrides are read on first use after shared memory was initialised.
-pub fn control() -> Control {
-    let control = SHARED.share().control;
-    if control.loaded {
-        return control;
-    }
-    let (control, problems) = {
-        let mut shared = SHARED.exclusive();
-        let problems = load_overrides(&mut shared.control);
-        (shared.control, problems)
-    };
-    warn_about(problems);
-    control
+/// Whether this process has the shared memory (the library was preloaded).
+pub fn attached() -> bool {
+    ATTACHED.load(Ordering::Relaxed)
 }
 
-/// Reads the controls file into `control` unless done since shared memory was initialised; returns
-/// what is wrong in it, to be logged once the lock is released (a WARNING may wait on the client).
-fn load_overrides(control: &mut Control) -> Vec<controls::Problem> {
-    if control.loaded {
-        return Vec::new();
-    }
-    control.loaded = true;
-    let (overrides, problems) = controls::load();
-    control.overrides = overrides;
-    problems
+/// A copy of the controls as they are in shared memory (see [`crate::overrides::control`] for the
+/// controls with the saved overrides loaded).
+pub fn read_control() -> Control {
+    SHARED.share().control
 }
 
-fn warn_about(problems: Vec<controls::Problem>) {
-    if problems.is_empty() {
-        return;
-    }
-    let file = controls::file_path();
-    for problem in problems {
-        warning!("alimentador: {}", problem.describe(&file));
-    }
+/// Changes the controls under the exclusive lock.
+pub fn with_control<R>(f: impl FnOnce(&mut Control) -> R) -> R {
+    f(&mut SHARED.exclusive().control)
 }
 
 /// Changes what the workers of database `database` (its position in `alimentador.database`) share
 /// about connecting.
 pub fn update_connection(database: usize, f: impl FnOnce(&mut Connection)) {
     f(&mut SHARED.exclusive().control.connections[database])
-}
-
-/// Changes the run-time overrides and saves them. When they cannot be saved nothing changes.
-pub fn change_overrides(f: impl FnOnce(&mut Overrides)) -> Result<Overrides, ControlsError> {
-    let mut shared = SHARED.exclusive();
-    let problems = load_overrides(&mut shared.control);
-    let mut next = shared.control.overrides;
-    f(&mut next);
-    let saved = controls::save(&next);
-    if saved.is_ok() {
-        shared.control.overrides = next;
-    }
-    drop(shared);
-    warn_about(problems);
-    saved.map(|()| next)
-}
-
-/// Starts `schedule` from its beginning now (alimentador_set_schedule(), even with the same one).
-pub fn restart_schedule(schedule: Schedule) {
-    let mut shared = SHARED.exclusive();
-    shared.control.schedule = schedule;
-    shared.control.schedule_since = now();
-}
-
-/// Seconds between the Unix epoch and PostgreSQL's (2000-01-01).
-const UNIX_TO_POSTGRES_EPOCH: i64 = 946_684_800;
-
-/// When `schedule` is at now: since when it is in force (the first worker or function to see a
-/// new schedule, e.g. after a reload, starts it), and the server's local time for `daily`.
-/// The hospital clock's time now: the real time scaled by `alimentador.time_scale` from when the
-/// scale came into force (clock.rs), shared by every backend; the real time when the library is not
-/// preloaded.
-pub fn hospital_now() -> pg_sys::TimestampTz {
-    let real = now();
-    if !ATTACHED.load(Ordering::Relaxed) {
-        return real;
-    }
-    let scale = crate::settings::TIME_SCALE.get();
-    if let Some(clock) = SHARED.share().control.clock.filter(|c| c.scale() == scale) {
-        return clock.at(real);
-    }
-    let mut shared = SHARED.exclusive();
-    let clock = match shared.control.clock {
-        Some(c) if c.scale() == scale => c,
-        Some(c) => c.rescaled(real, scale),
-        None => Clock::real_time(real).rescaled(real, scale),
-    };
-    shared.control.clock = Some(clock);
-    clock.at(real)
-}
-
-pub fn schedule_moment(schedule: &Schedule) -> Moment {
-    let now = now();
-    let control = SHARED.share().control;
-    let since = if control.schedule == *schedule && control.schedule_since != 0 {
-        control.schedule_since
-    } else {
-        let mut shared = SHARED.exclusive();
-        if shared.control.schedule != *schedule || shared.control.schedule_since == 0 {
-            shared.control.schedule = *schedule;
-            shared.control.schedule_since = now;
-        }
-        shared.control.schedule_since
-    };
-    // The daily curve follows the hospital clock; steps, ramps and bursts the real time.
-    let hospital = hospital_now();
-    let unix = hospital.div_euclid(1_000_000) + UNIX_TO_POSTGRES_EPOCH;
-    Moment {
-        elapsed: (now - since) as f64 / 1e6,
-        local_unix: (unix + utc_offset(unix)) as f64 + hospital.rem_euclid(1_000_000) as f64 / 1e6,
-    }
-}
-
-/// The UTC offset in seconds at a Unix time, in the session's time zone (the server's `timezone`).
-fn utc_offset(unix: i64) -> i64 {
-    let t: pg_sys::pg_time_t = unix;
-    // SAFETY: session_timezone is set in every backend; pg_localtime returns static storage or NULL.
-    unsafe {
-        let tm = pg_sys::pg_localtime(&t, pg_sys::session_timezone);
-        // c_long is 32 bits on some platforms.
-        #[allow(clippy::unnecessary_cast)]
-        tm.as_ref().map_or(0, |tm| tm.tm_gmtoff as i64)
-    }
 }
 
 fn with_slot(index: usize, f: impl FnOnce(&mut WorkerSlot)) {
@@ -420,7 +285,6 @@ fn with_slot(index: usize, f: impl FnOnce(&mut WorkerSlot)) {
 /// A worker starts: its slot is reset, counters included.
 pub fn worker_started(index: usize, pid: i32) {
     CURRENT_WORKER.store(index, Ordering::Relaxed);
-    release_hold(index);
     with_slot(index, |s| {
         *s = WorkerSlot::EMPTY;
         s.pid = pid;
@@ -485,7 +349,6 @@ pub fn set_rates(index: usize, ops_per_sec: f64, rate_10s: f64, target: f64) {
 }
 
 pub fn worker_stopped(index: usize) {
-    release_hold(index);
     with_slot(index, |s| {
         s.state = WorkerState::Stopped;
         s.pid = 0;

@@ -7,11 +7,11 @@ use pgrx::prelude::*;
 use rand::RngExt;
 
 use crate::datagen::{self, Rng};
+use crate::executor::Executor;
 use crate::model::{Keys, OpKind, Tally};
-use crate::operations::run::Executor;
-use crate::operations::Weights;
 use crate::skew::Skew;
-use crate::{pgtypes, status};
+use crate::weights::Weights;
+use crate::{pgtypes, timeline};
 
 pub struct Engine {
     rng: Rng,
@@ -58,7 +58,7 @@ impl Engine {
         self.executor.collect_keys(keys);
         // One time for the whole batch, as now() is one time for a whole transaction.
         let hospital_now = pgtypes::from_timestamptz(
-            TimestampWithTimeZone::try_from(status::hospital_now())
+            TimestampWithTimeZone::try_from(timeline::hospital_now())
                 .expect("the hospital clock within PostgreSQL's range"),
         );
         Spi::connect_mut(|client| {
@@ -66,7 +66,10 @@ impl Engine {
             for _ in 0..ops {
                 let kind = weights.pick(self.rng.random_range(0..weights.total()));
                 self.current = Some(kind);
-                match self.executor.run(client, &mut self.rng, kind, hospital_now) {
+                match self
+                    .executor
+                    .execute(client, &mut self.rng, kind, hospital_now)
+                {
                     Some(changes) => {
                         tally.done[kind as usize] += 1;
                         tally.rows.merge(&changes);

@@ -408,7 +408,7 @@ mod tests {
             table.map(|row| Ok((row.get::<String>(1)?.unwrap(), row.get::<i64>(2)?.unwrap()))).collect::<Result<Vec<_>, pgrx::spi::Error>>()
         })
         .unwrap();
-        let weights = crate::operations::Weights::default();
+        let weights = crate::weights::Weights::default();
         for kind in crate::model::OpKind::ALL {
             let p = weights.get(*kind) as f64 / weights.total() as f64;
             let drawn = rows
@@ -517,6 +517,103 @@ mod tests {
         assert_eq!(rate, "0.5");
     }
 
+    /// One list per concept: every setting PostgreSQL knows is in alimentador_settings() and in
+    /// settings::SETTINGS with the same description, and every profile is in alimentador_profiles().
+    #[pg_test]
+    fn every_setting_and_profile_is_in_its_view() {
+        let missing = Spi::get_one::<String>(
+            "SELECT string_agg(s.name, ', ') FROM pg_catalog.pg_settings s
+             WHERE s.name LIKE 'alimentador.%'
+               AND NOT EXISTS (SELECT FROM alimentador_settings() a
+                               WHERE 'alimentador.' || a.nome = s.name)",
+        )
+        .unwrap();
+        assert_eq!(
+            missing, None,
+            "settings missing from alimentador_settings()"
+        );
+        for setting in crate::settings::SETTINGS {
+            let name = format!("alimentador.{}", setting.name);
+            let described = Spi::get_one::<String>(&format!(
+                "SELECT short_desc FROM pg_catalog.pg_settings WHERE name = '{name}'"
+            ))
+            .unwrap();
+            assert_eq!(
+                described.as_deref(),
+                Some(setting.short),
+                "{name} in pg_settings"
+            );
+            let shown = count(&format!(
+                "SELECT count(*) FROM alimentador_settings() WHERE nome = '{}'",
+                setting.name
+            ));
+            assert_eq!(shown, 1, "{name} in alimentador_settings()");
+        }
+        for name in ["arrivals", "ops_per_transaction", "semente", "role"] {
+            let shown = count(&format!(
+                "SELECT count(*) FROM alimentador_settings() WHERE nome = '{name}'"
+            ));
+            assert_eq!(shown, 1, "{name} in alimentador_settings()");
+        }
+        assert_eq!(
+            count("SELECT count(*) FROM alimentador_profiles()"),
+            crate::weights::PROFILES.len() as i64
+        );
+        for profile in crate::weights::PROFILES {
+            let described = Spi::get_one::<String>(&format!(
+                "SELECT descricao FROM alimentador_profiles() WHERE nome = '{}'",
+                profile.name
+            ))
+            .unwrap();
+            assert_eq!(described.as_deref(), Some(profile.description));
+            let listed = Spi::get_one::<bool>(&format!(
+                "SELECT extra_desc LIKE '%{}%' FROM pg_catalog.pg_settings
+                 WHERE name = 'alimentador.weights'",
+                profile.name
+            ))
+            .unwrap();
+            assert_eq!(
+                listed,
+                Some(true),
+                "{} in alimentador.weights' description",
+                profile.name
+            );
+        }
+    }
+
+    /// Enum settings are spelled as PostgreSQL spells its own (`wal_level` = `logical`).
+    #[pg_test]
+    fn enum_settings_are_lowercase_like_postgresqls() {
+        let enums = count(
+            "SELECT count(*) FROM pg_catalog.pg_settings
+             WHERE name LIKE 'alimentador.%' AND vartype = 'enum'",
+        );
+        assert!(
+            enums >= 2,
+            "alimentador.ledger and alimentador.arrivals are enums"
+        );
+        let offending = Spi::get_one::<String>(
+            "SELECT string_agg(name || ' ' || enumvals::text || ' ' || setting, ', ')
+             FROM pg_catalog.pg_settings
+             WHERE name LIKE 'alimentador.%' AND vartype = 'enum'
+               AND (enumvals::text <> lower(enumvals::text) OR setting <> lower(setting))",
+        )
+        .unwrap();
+        assert_eq!(offending, None);
+        let ledger = Spi::get_one::<String>(
+            "SELECT enumvals::text FROM pg_catalog.pg_settings WHERE name = 'alimentador.ledger'",
+        )
+        .unwrap();
+        assert_eq!(ledger.as_deref(), Some("{off,counts,keys}"));
+        let arrivals = Spi::get_one::<String>(
+            "SELECT enumvals::text FROM pg_catalog.pg_settings WHERE name = 'alimentador.arrivals'",
+        )
+        .unwrap();
+        assert_eq!(arrivals.as_deref(), Some("{uniform,poisson}"));
+        let shown = Spi::get_one::<String>("SHOW alimentador.ledger").unwrap();
+        assert_eq!(shown.as_deref(), Some("counts"));
+    }
+
     #[pg_test(
         error = "invalid rate: a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second, got -1"
     )]
@@ -543,11 +640,11 @@ mod tests {
         kind: crate::model::OpKind,
         rng_seed: u64,
     ) -> (Option<crate::model::RowChanges>, crate::model::Keys) {
-        let mut executor = crate::operations::run::Executor::default();
+        let mut executor = crate::executor::Executor::default();
         executor.collect_keys(true);
         let mut rng = datagen::rng_from_seed(rng_seed, 77);
         let outcome =
-            Spi::connect_mut(|client| executor.run(client, &mut rng, kind, chrono::Utc::now()));
+            Spi::connect_mut(|client| executor.execute(client, &mut rng, kind, chrono::Utc::now()));
         (outcome, executor.take_keys())
     }
 
@@ -948,7 +1045,7 @@ mod tests {
         ]);
         for value in &values {
             let mut ours = Vec::new();
-            crate::pgjsonb::encode(value, &mut ours);
+            crate::seed::pgjsonb::encode(value, &mut ours);
             assert_eq!(ours, jsonb_in(&value.to_string()), "{value}");
         }
     }
@@ -956,7 +1053,7 @@ mod tests {
     /// Arrays built in Rust read back as the values put in them, NULLs included.
     #[pg_test]
     fn arrays_built_in_rust_read_back() {
-        use crate::pgarray::{ArrayBuilder, Element};
+        use crate::seed::pgarray::{ArrayBuilder, Element};
         let as_text = |a: ArrayBuilder| -> String {
             let array = a.finish();
             Spi::get_one_with_args::<String>("SELECT $1::text", &[array.datum()])

@@ -20,17 +20,17 @@ use pgrx::bgworkers::{
 };
 use pgrx::prelude::*;
 
-use crate::backoff::{Report, Streak};
 use crate::ledger::Ledger;
-use crate::operations::Weights;
 use crate::pacing::{Arrivals, Pacer};
 use crate::schedule::Schedule;
 use crate::settings::LedgerSetting;
 use crate::skew::Skew;
 use crate::status::{self, ConnectionProblem, WorkerState};
-use crate::stream::{self, Batch, Engine, Readiness};
+use crate::stream::{self, Engine, Readiness};
 use crate::transaction::{self, Failure};
-use crate::{cdc, settings};
+use crate::turn::{self, Order, Outcome, Scope, Turns};
+use crate::weights::Weights;
+use crate::{cdc, hold, overrides, settings, timeline};
 
 /// Seconds the postmaster waits before restarting a worker that exited with an error.
 const RESTART_SECS: u64 = 2;
@@ -65,12 +65,13 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGHUP);
     terminate_like_a_backend();
     // SAFETY: MyProcPid is set for every backend.
+    hold::release(index);
     status::worker_started(index, unsafe { pg_sys::MyProcPid });
     // SAFETY: registers a callback that runs at process exit while shared memory is attached.
     unsafe { pg_sys::before_shmem_exit(Some(exiting), pg_sys::Datum::from(index)) };
     let (position, database) = settings::database_of(index);
     let role = settings::role();
-    if status::control().connections[position].connect_failed {
+    if overrides::control().connections[position].connect_failed {
         diagnose_connection(index, position, &database, role.as_deref());
         return;
     }
@@ -83,14 +84,15 @@ pub extern "C-unwind" fn alimentador_worker_main(arg: pg_sys::Datum) {
     });
     configure_session(index);
     log!("alimentador: worker {index} connected to database \"{database}\"");
-    Worker::new(index).run();
-    // run() returns only when the postmaster died; `exiting` records the stop.
+    Worker::new(index).serve();
+    // serve() returns only when the postmaster died; `exiting` records the stop.
 }
 
 /// At any exit (FATAL after a terminate, postmaster death): the status shows `stopped` until the
 /// postmaster restarts the worker, not the state of a process that is gone.
 #[pg_guard]
 unsafe extern "C-unwind" fn exiting(_code: std::ffi::c_int, index: pg_sys::Datum) {
+    hold::release(index.value());
     status::worker_stopped(index.value());
 }
 
@@ -345,7 +347,7 @@ struct Params {
 
 impl Params {
     fn current() -> Params {
-        let overrides = status::control().overrides;
+        let overrides = overrides::control().overrides;
         Params {
             enabled: overrides.enabled(),
             rate: settings::rate_share(overrides.rate(), settings::workers_per_database()),
@@ -360,10 +362,19 @@ impl Params {
     }
 }
 
+/// A back-off report in the server log.
+fn log_report(index: usize, report: crate::backoff::Report) {
+    log!(
+        "alimentador: {}",
+        turn::describe(&format!("worker {index}"), report)
+    );
+}
+
 struct Worker {
     index: usize,
     engine: Engine,
-    pacer: Pacer,
+    /// Pacing and back-off.
+    turns: Turns,
     /// The extension is installed and the role has every privilege the stream needs.
     ready: bool,
     /// The ledger's statements, for the extension's schema (known once ready).
@@ -381,16 +392,13 @@ struct Worker {
     /// Last commit or heartbeat.
     last_activity: Instant,
     last_marker: Instant,
-    failures: Streak,
-    /// No attempt before this instant (backing off after failures).
-    retry_at: Option<Instant>,
     /// The lock_timeout set in this session, in milliseconds.
     lock_timeout_ms: i32,
 }
 
 impl Worker {
     fn new(index: usize) -> Worker {
-        let rng_seed = match settings::SEMENTE.get() {
+        let rng_seed = match settings::RNG_SEED.get() {
             0 => Engine::random_seed(),
             s => s as u64,
         };
@@ -398,7 +406,7 @@ impl Worker {
         Worker {
             index,
             engine: Engine::new(rng_seed, index as u64),
-            pacer: Pacer::new(0.0, Arrivals::Uniform, now),
+            turns: Turns::new(Pacer::new(0.0, Arrivals::Uniform, now)),
             ready: false,
             ledger: None,
             last_ready_poll: None,
@@ -411,13 +419,12 @@ impl Worker {
             target_rate: 0.0,
             last_activity: now,
             last_marker: now,
-            failures: Streak::default(),
-            retry_at: None,
             lock_timeout_ms: 0,
         }
     }
 
-    fn run(&mut self) {
+    /// Streams until the postmaster dies: a turn at a time, reloading the settings on SIGHUP.
+    fn serve(&mut self) {
         let mut wait = Duration::ZERO;
         let mut last_latch = Instant::now();
         loop {
@@ -453,17 +460,18 @@ impl Worker {
             return TICK;
         }
         let now = Instant::now();
-        if let Some(at) = self.retry_at.filter(|at| *at > now) {
-            return (at - now).min(TICK);
+        let backoff = self.turns.backoff(now);
+        if !backoff.is_zero() {
+            return backoff.min(TICK);
         }
         // Also for a constant schedule: the shared record of the schedule in force must see the
         // change, so that a shape set again later starts from its beginning.
         let rate = p
             .schedule
-            .target_rate(status::schedule_moment(&p.schedule), p.rate);
+            .target_rate(timeline::schedule_moment(&p.schedule), p.rate);
         self.target_rate = rate;
-        self.pacer.set(rate, p.arrivals, now);
-        let due_in = self.pacer.wait(now);
+        self.turns.pacer.set(rate, p.arrivals, now);
+        let due_in = self.turns.wait(now);
         if due_in > Duration::ZERO {
             return due_in.min(TICK);
         }
@@ -472,16 +480,27 @@ impl Worker {
         }
         self.apply_lock_timeout(p.lock_timeout_ms);
         self.engine.set_skew(p.skew);
-        let result = self.run_batch(p);
-        let u = self.engine.uniform01();
-        self.pacer.done(p.ops_per_transaction, u);
+        let order = Order {
+            weights: &p.weights,
+            ops: p.ops_per_transaction,
+            ledger: p.ledger,
+            stream: self.index as i32,
+        };
+        let index = self.index;
+        let outcome = self.turns.take(
+            &mut self.engine,
+            self.ledger.as_mut(),
+            &order,
+            Scope::Transaction,
+            true,
+            |report| log_report(index, report),
+        );
         // SAFETY: flushes this process's table statistics (at most once a second), as backends do
         // when idle, so pg_stat_user_tables sees the stream's changes.
         unsafe { pg_sys::pgstat_report_stat(false) };
-        match result {
-            Ok((batch, seq)) => {
+        match outcome {
+            Outcome::Committed { batch, seq } => {
                 status::record_commit(self.index, &batch.tally, seq);
-                self.succeeded();
                 if batch.hospital_empty {
                     self.seeded = false;
                     self.enter(WorkerState::WaitingForSeed);
@@ -494,42 +513,19 @@ impl Worker {
                 }
                 Duration::ZERO
             }
-            Err(failure) if failure.is_lock_timeout() => {
-                self.engine.current = None;
+            Outcome::LockWait(failure) => {
                 status::record_lock_wait(self.index, &failure.message);
                 self.enter(WorkerState::WaitingForLock);
                 Duration::ZERO
             }
-            Err(failure) => {
-                let kind = self.engine.current.take().map_or("?", |k| k.name());
-                self.failed(kind, failure);
+            Outcome::Failed { message } => {
+                self.record_failure(&message);
                 // The extension or a privilege may be gone: check again before the next batch.
                 self.ready = false;
                 self.last_ready_poll = None;
                 Duration::ZERO
             }
         }
-    }
-
-    /// One transaction: the batch's operations, then, when it changed rows, its ledger message
-    /// (numbered and described inside the transaction it describes). Returns the ledger number.
-    fn run_batch(&mut self, p: &Params) -> Result<(Batch, Option<i64>), Failure> {
-        let (engine, ledger, index) = (&mut self.engine, &mut self.ledger, self.index);
-        let level = p.ledger;
-        transaction::top_level(|| {
-            let batch = engine.run_batch(
-                &p.weights,
-                p.ops_per_transaction,
-                level == LedgerSetting::Keys,
-            );
-            let seq = match ledger {
-                Some(ledger) if level != LedgerSetting::Off && batch.tally.done_total() > 0 => {
-                    Some(ledger.record(index as i32, &batch.tally, batch.keys.as_ref()))
-                }
-                _ => None,
-            };
-            (batch, seq)
-        })
     }
 
     fn apply_lock_timeout(&mut self, ms: i32) {
@@ -540,47 +536,20 @@ impl Worker {
         }
     }
 
-    /// A failed batch or check: counted, reported (in summaries while failures go on), backed off.
+    /// A failed check: counted, reported (in summaries while failures go on), backed off.
     fn failed(&mut self, what: &str, failure: Failure) {
         let message = format!("{what}: {failure}");
-        status::record_failure(self.index, &message);
-        let (wait, report) = self.failures.failed(message, Instant::now());
-        self.retry_at = (!wait.is_zero()).then(|| Instant::now() + wait);
-        if let Some(report) = report {
-            self.log_report(report);
-        }
-        if self.failures.failing() {
-            self.enter(WorkerState::Failing);
-        }
-    }
-
-    fn succeeded(&mut self) {
-        self.retry_at = None;
-        if let Some(report) = self.failures.succeeded(Instant::now()) {
-            self.log_report(report);
-        }
-    }
-
-    fn log_report(&self, report: Report) {
         let index = self.index;
-        match report {
-            Report::Failure { message } => {
-                log!("alimentador: worker {index}: {message} (rolled back)")
-            }
-            Report::Summary {
-                failures,
-                seconds,
-                last,
-            } => log!(
-                "alimentador: worker {index}: {failures} attempts failed and were rolled back in the last {seconds} s; the last: {last}"
-            ),
-            Report::Recovered {
-                in_a_row,
-                unreported,
-                last,
-            } => log!(
-                "alimentador: worker {index}: operations succeed again after {in_a_row} failures in a row ({unreported} not reported yet); the last: {last}"
-            ),
+        self.turns
+            .failed(message.clone(), |report| log_report(index, report));
+        self.record_failure(&message);
+    }
+
+    /// A failure in the status, and the state `failing` while failures keep coming.
+    fn record_failure(&mut self, message: &str) {
+        status::record_failure(self.index, message);
+        if self.turns.failing() {
+            self.enter(WorkerState::Failing);
         }
     }
 

@@ -1,6 +1,6 @@
 -- The id ranges (min and max of the primary key, NULL when empty) of the tables the picks start in:
 -- pacientes, medicos, consultas, exames, internacoes. Read once every ID_RANGE_TTL by each stream
--- (operations/run.rs), not by every pick: each min/max is an index descent (and a walk over the
+-- (executor.rs), not by every pick: each min/max is an index descent (and a walk over the
 -- dead entries at either end), and a slightly stale range only shifts where picks start — rows past
 -- it are still reached (picks take the first row at or after their start, and wrap around).
 SELECT (SELECT min(id) FROM hospital.pacientes), (SELECT max(id) FROM hospital.pacientes),

@@ -442,7 +442,7 @@ const HBA1C: &[Analyte] = &[an(
     12.5,
     1,
 )];
-const COLESTEROL_TOTAL: &[Analyte] = &[an(
+const COLESTEROL: Analyte = an(
     "colesterol_total",
     "Colesterol total",
     "mg/dL",
@@ -451,18 +451,10 @@ const COLESTEROL_TOTAL: &[Analyte] = &[an(
     110.0,
     320.0,
     0,
-)];
+);
+const COLESTEROL_TOTAL: &[Analyte] = &[COLESTEROL];
 const PERFIL_LIPIDICO: &[Analyte] = &[
-    an(
-        "colesterol_total",
-        "Colesterol total",
-        "mg/dL",
-        None,
-        Some(190.0),
-        110.0,
-        320.0,
-        0,
-    ),
+    COLESTEROL,
     an(
         "hdl",
         "HDL-colesterol",

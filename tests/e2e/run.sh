@@ -66,9 +66,9 @@ check "ops 0" contains "$(q_err -d $DB "CALL alimentador_run(ops => 0)")" "ops m
 check "negative duration" contains "$(q_err -d $DB "CALL alimentador_run(duration => '-1 s')")" \
   "duration must be positive"
 check "negative rate" contains "$(q_err -d $DB "CALL alimentador_run(ops => 1, rate => -1)")" \
-  "rate must be from 0 to 1000000"
+  "invalid rate: a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second, got -1"
 check "NaN rate" contains "$(q_err -d $DB "CALL alimentador_run(ops => 1, rate => 'NaN')")" \
-  "rate must be from 0 to 1000000"
+  "invalid rate: a rate is 0 (unlimited) or from 0.001 to 1000000 operations per second, got NaN"
 check "unknown operation" contains "$(q_err -d $DB "CALL alimentador_run(ops => 1, weights => 'insert_cosulta=3')")" \
   'unknown operation "insert_cosulta"'
 check "ops_per_transaction 0" contains \

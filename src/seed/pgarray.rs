@@ -162,11 +162,11 @@ impl ArrayBuilder {
         self.varlena(s.as_bytes());
     }
 
-    /// A jsonb element, encoded here rather than parsed by the backend (see crate::pgjsonb).
+    /// A jsonb element, encoded here rather than parsed by the backend (see super::pgjsonb).
     pub fn jsonb(&mut self, value: &serde_json::Value) {
         debug_assert!(matches!(self.element, Element::Jsonb));
         self.align(4);
-        crate::pgjsonb::encode(value, &mut self.data);
+        super::pgjsonb::encode(value, &mut self.data);
         self.present.push(true);
     }
 

@@ -26,20 +26,21 @@ pub const LAB_BATCH: usize = 25;
 /// Appointments a `transacao_grande` re-prices.
 pub const LARGE_TRANSACTION_ROWS: i64 = 20_000;
 
-const PICK_PACIENTE: &str = include_str!("../../sql/stream/pick_paciente.sql");
+const PICK_PACIENTE: &str = include_str!("../sql/stream/pick_paciente.sql");
 const PICK_PACIENTE_PARA_ATUALIZAR: &str =
-    include_str!("../../sql/stream/pick_paciente_para_atualizar.sql");
+    include_str!("../sql/stream/pick_paciente_para_atualizar.sql");
 const PICK_PACIENTE_PARA_EXCLUIR: &str =
-    include_str!("../../sql/stream/pick_paciente_para_excluir.sql");
-const PICK_CONSULTA_VENCIDA: &str = include_str!("../../sql/stream/pick_consulta_vencida.sql");
-const PICK_CONSULTA_FUTURA: &str = include_str!("../../sql/stream/pick_consulta_futura.sql");
-const PICK_CONSULTA_CANCELADA: &str = include_str!("../../sql/stream/pick_consulta_cancelada.sql");
-const PICK_EXAME_PENDENTE: &str = include_str!("../../sql/stream/pick_exame_pendente.sql");
-const PICK_EXAME_COM_LAUDO: &str = include_str!("../../sql/stream/pick_exame_com_laudo.sql");
-const PICK_INTERNACAO_ATIVA: &str = include_str!("../../sql/stream/pick_internacao_ativa.sql");
-const PICK_VINCULO_VENCIDO: &str = include_str!("../../sql/stream/pick_vinculo_vencido.sql");
-const BLOQUEIO_EXAMES: &str = include_str!("../../sql/stream/bloqueio_exames.sql");
-const BLOQUEIO_PACIENTES: &str = include_str!("../../sql/stream/bloqueio_pacientes.sql");
+    include_str!("../sql/stream/pick_paciente_para_excluir.sql");
+const PICK_CONSULTA_VENCIDA: &str = include_str!("../sql/stream/pick_consulta_vencida.sql");
+const PICK_CONSULTA_FUTURA: &str = include_str!("../sql/stream/pick_consulta_futura.sql");
+const PICK_CONSULTA_CANCELADA: &str = include_str!("../sql/stream/pick_consulta_cancelada.sql");
+const PICK_EXAME_PENDENTE: &str = include_str!("../sql/stream/pick_exame_pendente.sql");
+const PICK_EXAME_COM_LAUDO: &str = include_str!("../sql/stream/pick_exame_com_laudo.sql");
+const PICK_INTERNACAO_ATIVA: &str = include_str!("../sql/stream/pick_internacao_ativa.sql");
+const PICK_EXPIRED_PLAN_MEMBERSHIP: &str =
+    include_str!("../sql/stream/pick_paciente_convenio_vencido.sql");
+const BLOQUEIO_EXAMES: &str = include_str!("../sql/stream/bloqueio_exames.sql");
+const BLOQUEIO_PACIENTES: &str = include_str!("../sql/stream/bloqueio_pacientes.sql");
 /// Rows `bloqueio_de_linhas` locks: pending exams, consecutive patients.
 const LOCKED_EXAMS: i64 = 50;
 const LOCKED_PATIENTS: i64 = 100;
@@ -48,29 +49,28 @@ const SEEDED: &str = "SELECT EXISTS (SELECT 1 FROM hospital.medicos)";
 const NOME_PACIENTE: &str = "SELECT nome FROM hospital.pacientes WHERE id = $1";
 const NEXT_PACIENTE_ID: &str = "SELECT nextval('hospital.pacientes_id_seq')";
 /// Guarded: the stream never writes into a hospital that has not been seeded (see stream.rs).
-const INSERT_PACIENTE: &str = include_str!("../../sql/stream/insert_paciente.sql");
+const INSERT_PACIENTE: &str = include_str!("../sql/stream/insert_paciente.sql");
 const UPDATE_PACIENTE: &str =
     "UPDATE hospital.pacientes SET telefone = $2, email = $3, endereco = $4 WHERE id = $1 RETURNING id";
-const INSERT_CONSULTA: &str = include_str!("../../sql/stream/insert_consulta.sql");
-const UPDATE_CONSULTA_STATUS: &str = include_str!("../../sql/stream/update_consulta_status.sql");
-const UPDATE_CONSULTA_DATA: &str = include_str!("../../sql/stream/update_consulta_data.sql");
+const INSERT_CONSULTA: &str = include_str!("../sql/stream/insert_consulta.sql");
+const UPDATE_CONSULTA_STATUS: &str = include_str!("../sql/stream/update_consulta_status.sql");
+const UPDATE_CONSULTA_DATA: &str = include_str!("../sql/stream/update_consulta_data.sql");
 const DELETE_CONSULTA: &str =
     "DELETE FROM hospital.consultas WHERE id = $1 AND status = 'cancelada' RETURNING id";
-const INSERT_EXAME: &str = include_str!("../../sql/stream/insert_exame.sql");
-const UPDATE_EXAME_RESULTADO: &str = include_str!("../../sql/stream/update_exame_resultado.sql");
+const INSERT_EXAME: &str = include_str!("../sql/stream/insert_exame.sql");
+const UPDATE_EXAME_RESULTADO: &str = include_str!("../sql/stream/update_exame_resultado.sql");
 const UPDATE_EXAME_URGENCIA: &str =
     "UPDATE hospital.exames SET urgente = NOT urgente WHERE id = $1 RETURNING id";
 const DELETE_EXAME: &str =
     "DELETE FROM hospital.exames WHERE id = $1 AND resultado IS NULL RETURNING id";
-const INSERT_EXAMES_LOTE: &str = include_str!("../../sql/stream/insert_exames_lote.sql");
-const INSERT_INTERNACAO: &str = include_str!("../../sql/stream/insert_internacao.sql");
-const UPDATE_INTERNACAO_ALTA: &str = include_str!("../../sql/stream/update_internacao_alta.sql");
-const DELETE_VINCULO: &str =
+const INSERT_EXAMES_LOTE: &str = include_str!("../sql/stream/insert_exames_lote.sql");
+const INSERT_INTERNACAO: &str = include_str!("../sql/stream/insert_internacao.sql");
+const UPDATE_INTERNACAO_ALTA: &str = include_str!("../sql/stream/update_internacao_alta.sql");
+const DELETE_PLAN_MEMBERSHIP: &str =
     "DELETE FROM hospital.pacientes_convenios WHERE id = $1 AND validade < $2::date RETURNING id";
 /// `$2` consecutive appointments from a random point that leaves room for `$2` of them.
-const REAJUSTE_CONSULTAS: &str = include_str!("../../sql/stream/reajuste_consultas.sql");
-const INSERT_PACIENTE_CONVENIO: &str =
-    include_str!("../../sql/stream/insert_paciente_convenio.sql");
+const REAJUSTE_CONSULTAS: &str = include_str!("../sql/stream/reajuste_consultas.sql");
+const INSERT_PACIENTE_CONVENIO: &str = include_str!("../sql/stream/insert_paciente_convenio.sql");
 /// Locks a patient's admissions before their readings are deleted: a reading inserted meanwhile
 /// (its foreign key takes FOR KEY SHARE on the admission) would otherwise be removed by the hidden
 /// ON DELETE CASCADE of the admission, and go uncounted.
@@ -84,7 +84,7 @@ const TOUCH_MEDICO: &str = "UPDATE hospital.medicos SET ativo = ativo WHERE id =
 /// Whether ddl_prescricoes has created the table (no plan may name it before); locks it when it
 /// has, so a reset cannot drop it under the statement that follows (sql/ddl.sql).
 const PRESCRICOES_EXISTS: &str = "SELECT hospital.alimentador_prescricoes_existe()";
-const INSERT_PRESCRICAO: &str = include_str!("../../sql/stream/insert_prescricao.sql");
+const INSERT_PRESCRICAO: &str = include_str!("../sql/stream/insert_prescricao.sql");
 /// Prescriptions of a patient's appointments, deleted first by delete_paciente when the table exists
 /// (their ON DELETE CASCADE would delete them uncounted).
 const DELETE_PRESCRICOES_DO_PACIENTE: &str = "DELETE FROM hospital.prescricoes WHERE consulta_id IN (SELECT id FROM hospital.consultas WHERE paciente_id = $1) RETURNING id";
@@ -138,11 +138,11 @@ const LOCK_PACIENTE_CHILDREN: [(Table, &str); 4] = [
         "SELECT id FROM hospital.internacoes WHERE paciente_id = $1 ORDER BY id FOR UPDATE",
     ),
 ];
-const UPDATE_PACIENTE_ID: &str = include_str!("../../sql/stream/update_paciente_id.sql");
+const UPDATE_PACIENTE_ID: &str = include_str!("../sql/stream/update_paciente_id.sql");
 const PICK_INTERNACAO_PARA_SINAIS: &str =
-    include_str!("../../sql/stream/pick_internacao_para_sinais.sql");
-const INSERT_SINAL_VITAL: &str = include_str!("../../sql/stream/insert_sinal_vital.sql");
-const FAIXAS_DE_IDS: &str = include_str!("../../sql/stream/faixas_de_ids.sql");
+    include_str!("../sql/stream/pick_internacao_para_sinais.sql");
+const INSERT_SINAL_VITAL: &str = include_str!("../sql/stream/insert_sinal_vital.sql");
+const FAIXAS_DE_IDS: &str = include_str!("../sql/stream/faixas_de_ids.sql");
 /// The tables whose id ranges the picks start in, in the order of the columns of FAIXAS_DE_IDS.
 const RANGED: [Table; 5] = [
     Table::Pacientes,
@@ -155,7 +155,6 @@ const RANGED: [Table; 5] = [
 /// (its start, min(id), max(id)). Rows inserted meanwhile are reached all the same (picks take the
 /// first eligible row at or after their start), only a start cannot land among them for that long.
 pub const ID_RANGE_TTL: std::time::Duration = std::time::Duration::from_millis(100);
-const EXTENSION_SCHEMA: &str = include_str!("../../sql/seed/esquema_da_extensao.sql");
 /// How often a stream that writes readings makes sure the partitions of the coming days exist (and,
 /// with `alimentador.vitais_retencao`, drops the old ones): partitions are created two days ahead,
 /// so this only matters when someone dropped one, or at midnight UTC after a long pause.
@@ -349,7 +348,7 @@ impl Executor {
     }
 
     /// Runs one operation of `kind` in the current transaction.
-    pub fn run(
+    pub fn execute(
         &mut self,
         client: &mut SpiClient,
         rng: &mut Rng,
@@ -378,8 +377,8 @@ impl Executor {
                 client,
                 rng,
                 Start::Fraction,
-                PICK_VINCULO_VENCIDO,
-                DELETE_VINCULO,
+                PICK_EXPIRED_PLAN_MEMBERSHIP,
+                DELETE_PLAN_MEMBERSHIP,
                 Table::PacientesConvenios,
             ),
             OpKind::DeleteExame => self.delete_by_pick(
@@ -406,7 +405,7 @@ impl Executor {
                 )
             }
             OpKind::InsertExamesLote => self.insert_exames_lote(client, rng, now),
-            OpKind::TransacaoGrande => {
+            OpKind::LargeTransaction => {
                 let start: f64 = rng.random();
                 let rows = self.affected(
                     client,
@@ -417,9 +416,9 @@ impl Executor {
             }
             OpKind::DeletePaciente => self.delete_paciente(client, rng),
             OpKind::InsertPacienteConvenio => self.insert_paciente_convenio(client, rng, now),
-            OpKind::TransacaoLonga => self.long_transaction(client, rng, now),
-            OpKind::BloqueioDeLinhas => self.lock_rows(client, rng),
-            OpKind::OciosoEmTransacao => {
+            OpKind::LongTransaction => self.long_transaction(client, rng, now),
+            OpKind::RowLocks => self.lock_rows(client, rng),
+            OpKind::IdleInTransaction => {
                 let claim = hold::claim(Hold::IdleInTransaction)?;
                 let changes = self.update_paciente(client, rng)?;
                 claim.wait();
@@ -924,9 +923,7 @@ impl Executor {
 /// The extension's schema is looked up each time: it is where the function lives, and a DROP and
 /// CREATE EXTENSION mid-stream may move it.
 fn maintain_partitions(client: &mut SpiClient, now: DatumWithOid) {
-    let schema: String = client
-        .select(EXTENSION_SCHEMA, None, &[])
-        .and_then(|t| t.first().get_one::<String>())
+    let schema: String = crate::extension::schema_with(client)
         .unwrap_or_else(|e| panic!("finding the extension's schema: {e}"))
         .unwrap_or_else(|| panic!("the extension alimentador is not installed"));
     // The days of the hospital clock ($1): at a time_scale above 1 they pass faster than real ones.

@@ -1,8 +1,6 @@
 //! The weights of the stream's operation kinds and the parsing of weight lists such as
 //! `insert_consulta=30,update_exame=7`. Pure Rust; the kinds themselves are in [`crate::model`], the
-//! SQL that runs each kind in [`run`].
-
-pub mod run;
+//! SQL that runs each kind in [`crate::executor`].
 
 use std::fmt;
 
@@ -12,42 +10,83 @@ use crate::model::OpKind;
 /// The largest weight accepted for one kind.
 pub const MAX_WEIGHT: u32 = 1_000_000;
 
-/// Named sets of weights, usable wherever a weight list is (`alimentador.weights = 'cdc-edge'`).
-const PROFILES: &[(&str, &str)] = &[
-    ("default", ""),
-    (
-        "deletes",
-        "delete_consulta=3,delete_paciente_convenio=2,delete_exame=2,insert_paciente_convenio=2",
-    ),
-    (
-        "cdc-edge",
-        "update_exame_urgencia=5,insert_exames_lote=3,transacao_grande=0,delete_paciente=1,\
-         delete_consulta=2,delete_paciente_convenio=1,delete_exame=1,insert_paciente_convenio=1",
-    ),
-    // The default mix with long and blocking transactions (one at a time across the workers).
-    (
-        "long-tx",
-        "transacao_longa=1,bloqueio_de_linhas=1,ocioso_em_transacao=1",
-    ),
-    // Primary-key changes on top of the usual mix: Debezium turns each into a delete and a create.
-    ("chaves", "update_paciente_id=5"),
-    // The partitioned, append-heavy series on top of the usual mix (admissions keep coming).
-    ("sinais-vitais", "insert_sinal_vital=100"),
+/// A named set of weights, usable wherever a weight list is (`alimentador.weights = 'cdc-edge'`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub name: &'static str,
+    /// What the profile is for (`alimentador_profiles()`, the docs' configuration page).
+    pub description: &'static str,
+    /// The weights it changes from the default mix, as a weight list.
+    pub weights: &'static str,
+}
+
+/// The profiles: the one list every hint, message and SQL view (`alimentador_profiles()`) derives
+/// from.
+pub const PROFILES: &[Profile] = &[
+    Profile {
+        name: "default",
+        description: "the default mix: 70 % inserts and 30 % updates, no deletes",
+        weights: "",
+    },
+    Profile {
+        name: "deletes",
+        description: "the default mix plus deletes of appointments, health-plan links and exams, and new health-plan links",
+        weights: "delete_consulta=3,delete_paciente_convenio=2,delete_exame=2,insert_paciente_convenio=2",
+    },
+    Profile {
+        name: "cdc-edge",
+        description: "the default mix plus the cases CDC consumers get wrong: updates that leave a TOASTed column untouched, multi-row inserts, cascading deletes, deletes of every kind",
+        weights: "update_exame_urgencia=5,insert_exames_lote=3,transacao_grande=0,delete_paciente=1,\
+                  delete_consulta=2,delete_paciente_convenio=1,delete_exame=1,insert_paciente_convenio=1",
+    },
+    Profile {
+        name: "long-tx",
+        description: "the default mix with long, row-locking and idle-in-transaction transactions (one at a time across the workers)",
+        weights: "transacao_longa=1,bloqueio_de_linhas=1,ocioso_em_transacao=1",
+    },
+    Profile {
+        name: "chaves",
+        description: "primary-key changes on top of the default mix: Debezium turns each into a delete and a create",
+        weights: "update_paciente_id=5",
+    },
+    Profile {
+        name: "sinais-vitais",
+        description: "the partitioned, append-heavy vital-signs series on top of the default mix (admissions keep coming)",
+        weights: "insert_sinal_vital=100",
+    },
     // Each change applies once per schema generation, after which its draws are skips: weight 1
     // among the default 100 applies all of them within the first few hundred operations.
-    (
-        "ddl",
-        "ddl_nome_social=1,ddl_teleconsulta=1,ddl_email_254=1,ddl_valor_12_2=1,ddl_check_quarto=1,\
-         ddl_status_confirmada=1,ddl_prescricoes=1,insert_prescricao=5",
-    ),
-    // The ddl profile plus the changes that break consumers on purpose (a rename and a drop).
-    (
-        "ddl-breaking",
-        "ddl_nome_social=1,ddl_teleconsulta=1,ddl_email_254=1,ddl_valor_12_2=1,ddl_check_quarto=1,\
-         ddl_status_confirmada=1,ddl_prescricoes=1,insert_prescricao=5,ddl_rename_telefone_medico=1,\
-         ddl_drop_email_medico=1",
-    ),
+    Profile {
+        name: "ddl",
+        description: "the default mix plus each compatible schema change once, then prescriptions in the new table",
+        weights: "ddl_nome_social=1,ddl_teleconsulta=1,ddl_email_254=1,ddl_valor_12_2=1,ddl_check_quarto=1,\
+                  ddl_status_confirmada=1,ddl_prescricoes=1,insert_prescricao=5",
+    },
+    Profile {
+        name: "ddl-breaking",
+        description: "the ddl profile plus the changes that break consumers on purpose (a column renamed, a column dropped)",
+        weights: "ddl_nome_social=1,ddl_teleconsulta=1,ddl_email_254=1,ddl_valor_12_2=1,ddl_check_quarto=1,\
+                  ddl_status_confirmada=1,ddl_prescricoes=1,insert_prescricao=5,ddl_rename_telefone_medico=1,\
+                  ddl_drop_email_medico=1",
+    },
 ];
+
+/// The profile names, comma-separated, for hints and messages.
+pub fn profile_names() -> String {
+    PROFILES
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The hint given with a refused weight list, wherever it comes from.
+pub fn hint() -> String {
+    format!(
+        "Example: 'insert_consulta=30,delete_consulta=2' (starts from the default mix) or a profile: {}.",
+        profile_names()
+    )
+}
 
 /// Why a weight list was rejected. Echoed input is shortened, so a 10 kB string is not repeated
 /// back whole.
@@ -77,15 +116,12 @@ impl fmt::Display for WeightsError {
                 "weight of {kind} must be a whole number from 0 to {MAX_WEIGHT}, got \"{}\"",
                 truncated(value)
             ),
-            WeightsError::UnknownProfile(name) => {
-                let names: Vec<&str> = PROFILES.iter().map(|(n, _)| *n).collect();
-                write!(
-                    f,
-                    "unknown profile \"{}\"; profiles: {}",
-                    truncated(name),
-                    names.join(", ")
-                )
-            }
+            WeightsError::UnknownProfile(name) => write!(
+                f,
+                "unknown profile \"{}\"; profiles: {}",
+                truncated(name),
+                profile_names()
+            ),
             WeightsError::AllZero => {
                 f.write_str("at least one operation must have a weight above 0")
             }
@@ -144,11 +180,11 @@ impl Weights {
     }
 
     fn profile(name: &str) -> Result<Weights, WeightsError> {
-        let (_, list) = PROFILES
+        let profile = PROFILES
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|p| p.name == name)
             .ok_or_else(|| WeightsError::UnknownProfile(name.to_string()))?;
-        Self::parse(list)
+        Self::parse(profile.weights)
     }
 
     fn known_names() -> String {
@@ -261,6 +297,16 @@ mod tests {
         ));
         // A profile is only valid first.
         assert!(Weights::parse("insert_paciente=1,cdc-edge").is_err());
+    }
+
+    #[test]
+    fn every_profile_parses_and_is_named_in_the_hint() {
+        for p in PROFILES {
+            assert!(Weights::parse(p.name).is_ok(), "{}", p.name);
+            assert!(Weights::parse(p.weights).is_ok(), "{}", p.name);
+            assert!(hint().contains(p.name), "{}", p.name);
+            assert!(!p.description.is_empty(), "{}", p.name);
+        }
     }
 
     #[test]

@@ -13,15 +13,14 @@ use pgrx::datum::{DatumWithOid, Interval};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 
-use crate::backoff::{Report, Streak};
 use crate::ledger::Ledger;
-use crate::model::{OpKind, Tally};
-use crate::operations::Weights;
+use crate::model::Tally;
 use crate::pacing::Pacer;
 use crate::settings::{self, LedgerSetting};
-use crate::status::{self, WorkerSlot};
 use crate::stream::Engine;
-use crate::{api, errors, transaction};
+use crate::turn::{self, Order, Outcome, Scope, Turns};
+use crate::weights::Weights;
+use crate::{api, errors, report};
 
 pgrx::extension_sql_file!(
     "../sql/run.sql",
@@ -29,7 +28,6 @@ pgrx::extension_sql_file!(
     requires = ["cdc", alimentador_run_inicio, alimentador_run_passo]
 );
 
-const EXTENSION_SCHEMA: &str = include_str!("../sql/seed/esquema_da_extensao.sql");
 /// `%s` is the extension's schema, quoted.
 const START: &str = include_str!("../sql/run/iniciar.sql");
 const PROGRESS: &str = include_str!("../sql/run/progresso.sql");
@@ -108,7 +106,7 @@ fn check_rate(rate: f64) -> Result<f64, RunArgError> {
 }
 
 fn check_group(n: i32) -> Result<u32, RunArgError> {
-    if (1..=10_000).contains(&n) {
+    if (1..=settings::MAX_OPS_PER_TRANSACTION).contains(&n) {
         Ok(n as u32)
     } else {
         Err(RunArgError::OpsPerTransaction(n))
@@ -116,20 +114,7 @@ fn check_group(n: i32) -> Result<u32, RunArgError> {
 }
 
 fn parse_ledger(text: &str) -> Result<LedgerSetting, RunArgError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "off" => Ok(LedgerSetting::Off),
-        "counts" => Ok(LedgerSetting::Counts),
-        "keys" => Ok(LedgerSetting::Keys),
-        _ => Err(RunArgError::Ledger(text.to_string())),
-    }
-}
-
-fn ledger_name(level: LedgerSetting) -> &'static str {
-    match level {
-        LedgerSetting::Off => "off",
-        LedgerSetting::Counts => "counts",
-        LedgerSetting::Keys => "keys",
-    }
+    LedgerSetting::from_name(text).ok_or_else(|| RunArgError::Ledger(text.to_string()))
 }
 
 fn or_raise<T>(r: Result<T, RunArgError>) -> T {
@@ -141,7 +126,9 @@ struct Run {
     id: i32,
     schema: String,
     engine: Engine,
-    pacer: Pacer,
+    /// Pacing and back-off: failures in a row are backed off and reported in summaries, as a
+    /// worker does.
+    turns: Turns,
     weights: Weights,
     group: u32,
     level: LedgerSetting,
@@ -157,10 +144,6 @@ struct Run {
     seq: i64,
     last_error: Option<String>,
     last_notice: Instant,
-    /// Failures in a row: the run backs off and reports them in summaries, as a worker does.
-    failures: Streak,
-    /// No attempt before this instant (backing off after failures).
-    retry_at: Option<Instant>,
 }
 
 thread_local! {
@@ -206,7 +189,7 @@ fn alimentador_run_inicio(
                 "Run SELECT alimentador_seed(); first.",
             );
         }
-        let schema = Spi::get_one::<String>(EXTENSION_SCHEMA)
+        let schema = crate::extension::schema()
             .unwrap_or_else(|e| errors::internal(&format!("finding the extension's schema: {e}")))
             .unwrap_or_else(|| errors::internal("the extension alimentador is not installed"));
         let args: [DatumWithOid; 6] = [
@@ -215,7 +198,7 @@ fn alimentador_run_inicio(
             rate.into(),
             weights.to_text().into(),
             (group as i32).into(),
-            ledger_name(level).into(),
+            level.name().into(),
         ];
         let id = Spi::get_one_with_args::<i32>(&START.replace("%s", &schema), &args)
             .unwrap_or_else(|e| errors::internal(&format!("recording the run: {e}")))
@@ -226,7 +209,7 @@ fn alimentador_run_inicio(
             ledger: Ledger::new(schema.clone()),
             schema,
             engine,
-            pacer: Pacer::new(rate, settings::arrivals(), now),
+            turns: Turns::new(Pacer::new(rate, settings::arrivals(), now)),
             weights,
             group,
             level,
@@ -240,8 +223,6 @@ fn alimentador_run_inicio(
             seq: 0,
             last_error: None,
             last_notice: now,
-            failures: Streak::default(),
-            retry_at: None,
         };
         RUN.with(|cell| *cell.borrow_mut() = Some(run));
         id
@@ -291,10 +272,7 @@ impl Run {
                 notice!("alimentador_run {} done: {}", self.id, self.progress());
                 return false;
             }
-            let backoff = self
-                .retry_at
-                .map_or(Duration::ZERO, |at| at.saturating_duration_since(now));
-            let wait = self.pacer.wait(now).max(backoff);
+            let wait = self.turns.wait(now);
             if wait.is_zero() {
                 break;
             }
@@ -306,16 +284,23 @@ impl Run {
             Some(limit) => self.group.min((limit - self.attempted) as u32),
             None => self.group,
         };
-        let (engine, ledger, level, id) = (&mut self.engine, &mut self.ledger, self.level, self.id);
-        let weights = &self.weights;
-        let result = transaction::sub(|| {
-            let batch = engine.run_batch(weights, n, level == LedgerSetting::Keys);
-            let seq = (level != LedgerSetting::Off && batch.tally.done_total() > 0)
-                .then(|| ledger.record(-id, &batch.tally, batch.keys.as_ref()));
-            (batch, seq)
-        });
-        match result {
-            Ok((batch, seq)) => {
+        let order = Order {
+            weights: &self.weights,
+            ops: n,
+            ledger: self.level,
+            stream: -self.id,
+        };
+        let id = self.id;
+        let outcome = self.turns.take(
+            &mut self.engine,
+            Some(&mut self.ledger),
+            &order,
+            Scope::Subtransaction,
+            false,
+            |report| warn(id, report),
+        );
+        match outcome {
+            Outcome::Committed { batch, seq } => {
                 self.tally.merge(&batch.tally);
                 self.transactions += 1;
                 if let Some(seq) = seq {
@@ -323,28 +308,21 @@ impl Run {
                 }
                 // An emptied hospital (a reset without reseed, a TRUNCATE): everything skips; look
                 // again in a second instead of committing empty transactions flat out.
-                self.retry_at = batch
-                    .hospital_empty
-                    .then(|| Instant::now() + EMPTY_HOSPITAL_WAIT);
-                if let Some(report) = self.failures.succeeded(Instant::now()) {
-                    warn(self.id, report);
+                if batch.hospital_empty {
+                    self.turns.hold_off(EMPTY_HOSPITAL_WAIT);
                 }
             }
-            Err(failure) => {
-                let kind = self.engine.current.take().map_or("?", OpKind::name);
-                let message = format!("{kind}: {failure}");
+            Outcome::Failed { message } => {
                 self.failed += 1;
-                self.last_error = Some(message.clone());
-                let (wait, report) = self.failures.failed(message, Instant::now());
-                self.retry_at = (!wait.is_zero()).then(|| Instant::now() + wait);
-                if let Some(report) = report {
-                    warn(self.id, report);
-                }
+                self.last_error = Some(message);
+            }
+            // Not asked for (retry_lock_waits is false): a lock wait is a failure like any other.
+            Outcome::LockWait(failure) => {
+                self.failed += 1;
+                self.last_error = Some(failure.message);
             }
         }
         self.attempted += u64::from(n);
-        let u = self.engine.uniform01();
-        self.pacer.done(n, u);
         self.save(false);
         self.notice_if_due();
         true
@@ -361,9 +339,9 @@ impl Run {
             (self.transactions as i64).into(),
             self.seq.into(),
             self.last_error.clone().into(),
-            JsonB(WorkerSlot::per_kind_json(&self.tally.done)).into(),
-            JsonB(WorkerSlot::per_kind_json(&self.tally.skipped)).into(),
-            JsonB(status::rows_json(&self.tally.rows)).into(),
+            JsonB(report::per_kind(&self.tally.done)).into(),
+            JsonB(report::per_kind(&self.tally.skipped)).into(),
+            JsonB(report::rows(&self.tally.rows)).into(),
             done.into(),
         ];
         Spi::run_with_args(&PROGRESS.replace("%s", &self.schema), &args)
@@ -392,24 +370,11 @@ impl Run {
 
 /// A WARNING for the client: the first failure in full, then at most one summary per 10 s while
 /// failures go on, and a line when operations succeed again (src/backoff.rs, as the workers log).
-fn warn(id: i32, report: Report) {
-    match report {
-        Report::Failure { message } => warning!("alimentador_run {id}: {message} (rolled back)"),
-        Report::Summary {
-            failures,
-            seconds,
-            last,
-        } => warning!(
-            "alimentador_run {id}: {failures} attempts failed and were rolled back in the last {seconds} s; the last: {last}"
-        ),
-        Report::Recovered {
-            in_a_row,
-            unreported,
-            last,
-        } => warning!(
-            "alimentador_run {id}: operations succeed again after {in_a_row} failures in a row ({unreported} not reported yet); the last: {last}"
-        ),
-    }
+fn warn(id: i32, report: crate::backoff::Report) {
+    warning!(
+        "{}",
+        turn::describe(&format!("alimentador_run {id}"), report)
+    );
 }
 
 /// Sleeps on the process latch: a cancel (Ctrl-C, pg_cancel_backend) or a terminate sets the latch and
