@@ -25,7 +25,7 @@ fn table_rows(
 
 const SCALE_HINT: &str = "1 loads about 13,000 rows; 100 about 1.3 million.";
 
-/// Seeds the hospital: at scale 1 the Python tool's ~13k rows, proportional at other scales.
+/// Seeds the hospital: at scale 1 ~13k rows, proportional at other scales.
 /// Arguments are Options so that a NULL gets our message instead of pgrx's (a function with an
 /// Option argument is not STRICT).
 #[pg_extern(volatile, parallel_unsafe)]

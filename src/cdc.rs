@@ -1,7 +1,7 @@
 //! The workers' CDC duties: heartbeats that keep replication slots advancing while the stream is idle,
 //! and verification markers — transactional logical decoding messages (prefix `alimentador`) carrying
 //! the worker's cumulative committed counts, so a consumer can check inside its own stream that it
-//! received everything up to the marker. The format is documented in the README.
+//! received everything up to the marker. The format is in docs/src/cdc.md.
 
 use pgrx::prelude::*;
 use serde_json::json;

@@ -5,7 +5,7 @@
 //! that sees changes of a transaction without its message, a message without its changes, one
 //! sequence number twice, or a gap in a worker's numbering, knows exactly what its pipeline did
 //! wrong. Sequence numbers are taken from `alimentador_razao` in the same transaction: gap-free
-//! across worker restarts, crash restarts and server restarts. The format is in the README.
+//! across worker restarts, crash restarts and server restarts. The format is in docs/src/cdc.md.
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;

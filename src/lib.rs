@@ -1,5 +1,5 @@
 //! alimentador: a PostgreSQL extension that turns a database into a live Brazilian hospital OLTP
-//! system for change-data-capture testing. See README.md for the map of modules.
+//! system for change-data-capture testing. See docs/src/development.md for the map of modules.
 
 mod api;
 mod backoff;

@@ -226,7 +226,7 @@ pub static SETTINGS: &[Setting] = &[
         id: Id::Rate,
         name: "rate",
         short: "Target operations per second of each database, its workers together.",
-        long: "Default 0.5 (one operation every 2 s, the Python tool's pace). 0 means as fast as the server allows; otherwise from 0.001 (one operation every 1000 s) to 1000000. Reloadable.",
+        long: "Default 0.5 (one operation every 2 s). 0 means as fast as the server allows; otherwise from 0.001 (one operation every 1000 s) to 1000000. Reloadable.",
         context: Context::Reload,
         kind: Kind::Float { setting: &RATE, min: 0.0, max: MAX_RATE, check: Some(check_rate_setting) },
     },

@@ -623,7 +623,7 @@ impl Worker {
             Some(Ok(Readiness::MissingPrivileges(missing))) => {
                 if self.logged_state != Some(WorkerState::WaitingForPrivileges) {
                     log!(
-                        "alimentador: worker {} lacks privileges to stream as role \"{}\": {missing} (GRANT them, see the README's Security section)",
+                        "alimentador: worker {} lacks privileges to stream as role \"{}\": {missing} (GRANT them, see \"Running the workers as a plain role\" in the manual's Security page)",
                         self.index,
                         settings::role().unwrap_or_else(|| "bootstrap superuser".into())
                     );
