@@ -5,8 +5,9 @@
                                heading does (ids as mdBook makes them); every page is in SUMMARY.md
   check.py sql                 the SQL examples as JSON lines {"page", "line", "sql"}: every ```sql
                                block, except one right after a line `<!-- not run: REASON -->`
-  check.py settings NAMES...   the settings in the first column of configuration.md's table equal
-                               NAMES (the server's own list): prints what is missing or unknown
+  check.py settings NAME:CONTEXT...  the settings in the first column of configuration.md's table
+                               equal the server's (pg_settings), and each one's "applies" column
+                               says its context: prints what is missing, unknown or wrong
   check.py words WORD...       every WORD appears in the page given first (e.g. each profile name)
 Exit 1 on a finding (each printed), 0 otherwise.
 """
@@ -112,16 +113,25 @@ def sql_blocks():
     return []
 
 
-def settings(names):
+def settings(entries):
+    """entries: NAME:CONTEXT as pg_settings has them. The page's fourth column (applies) must say
+    restart for postmaster, reload (or worker start) for sighup, superuser for superuser."""
     table = os.path.join(SRC, "configuration.md")
-    documented = set()
+    documented = {}
     for _, line in outside_fences(table):
         m = re.match(r"^\| `(alimentador\.[a-z_]+)` \|", line)
         if m:
-            documented.add(m.group(1))
-    names = set(names)
-    return [f"docs/src/configuration.md: the server has {s}, the page does not" for s in sorted(names - documented)] + \
-           [f"docs/src/configuration.md: {s} is documented, the server has no such setting" for s in sorted(documented - names)]
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            documented[m.group(1)] = cells[3] if len(cells) > 3 else ""
+    server = dict(e.split(":", 1) for e in entries)
+    findings = [f"docs/src/configuration.md: the server has {s}, the page does not" for s in sorted(set(server) - set(documented))]
+    findings += [f"docs/src/configuration.md: {s} is documented, the server has no such setting" for s in sorted(set(documented) - set(server))]
+    says = {"postmaster": ("restart",), "sighup": ("reload", "worker start"), "superuser": ("superuser",)}
+    for name in sorted(set(server) & set(documented)):
+        want = says.get(server[name], (server[name],))
+        if not any(w in documented[name] for w in want):
+            findings.append(f"docs/src/configuration.md: {name} applies '{documented[name]}', the server's context is {server[name]}")
+    return findings
 
 
 def words(page, wanted):

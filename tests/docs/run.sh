@@ -27,8 +27,8 @@ new_cluster docs "shared_preload_libraries = 'alimentador'" "alimentador.databas
 q "CREATE DATABASE $DB"
 
 echo "== docs: the lists in the pages are the server's"
-check "Configuration lists every alimentador.* setting, and only those" eq \
-  "$(mapfile -t names < <(q "SELECT name FROM pg_settings WHERE name LIKE 'alimentador.%'"); python3 tests/docs/check.py settings "${names[@]}")" ""
+check "Configuration lists every alimentador.* setting, and only those, each with when it applies" eq \
+  "$(mapfile -t names < <(q "SELECT name || ':' || context FROM pg_settings WHERE name LIKE 'alimentador.%'"); python3 tests/docs/check.py settings "${names[@]}")" ""
 
 echo "== docs: the SQL examples run"
 examples=0; failed_examples=()
@@ -47,5 +47,8 @@ for e in lines: print(json.dumps(e))')
 check "every runnable SQL example ran ($examples)" eq "${failed_examples[*]:-}" ""
 check "…the operations' page names every operation kind" eq \
   "$(mapfile -t ops < <(q -d $DB "SELECT operacao FROM alimentador_operations()"); python3 tests/docs/check.py words docs/src/stream.md "${ops[@]}")" ""
+
+check "…and every profile" eq \
+  "$(mapfile -t profiles < <(q -d $DB "SELECT nome FROM alimentador_profiles()"); python3 tests/docs/check.py words docs/src/stream.md "${profiles[@]}")" ""
 
 summary docs
