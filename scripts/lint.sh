@@ -36,6 +36,7 @@ run() {
   "$@" || failed+=("$*")
 }
 run cargo fmt --check
+run python3 scripts/check-imports.py
 run cargo clippy --all-targets -- -D warnings
 run cargo clippy --all-targets --features pg_test -- -D warnings
 # -x follows the sourced tests/lib/cluster.sh (.shellcheckrc says where from); every severity.

@@ -143,7 +143,7 @@ impl Problem {
             ),
             Problem::UnknownKey(key) => format!(
                 "the run-time controls file \"{file}\" has an unknown key \"{}\", ignored (known keys: enabled, rate, weights, schedule)",
-                crate::errors::truncated(key)
+                crate::echo::truncated(key)
             ),
         }
     }
@@ -168,7 +168,7 @@ pub fn load() -> (Overrides, Vec<Problem>) {
 
 /// A JSON value as shown in a message, cut to a readable length.
 fn shown(value: &serde_json::Value) -> String {
-    crate::errors::truncated(&value.to_string())
+    crate::echo::truncated(&value.to_string())
 }
 
 /// The overrides of a controls file's text, each key validated as the setting and the control

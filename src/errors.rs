@@ -6,9 +6,6 @@ use std::panic::AssertUnwindSafe;
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 
-/// Characters of user input echoed in a message; longer input is cut and marked with "…".
-pub const ECHO_CHARS: usize = 60;
-
 fn raise(code: PgSqlErrorCode, message: &str, hint: &str) -> ! {
     let mut report = ErrorReport::new(code, message.to_string(), "alimentador");
     if !hint.is_empty() {
@@ -81,15 +78,6 @@ pub fn internal(message: &str) -> ! {
     raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, message, "")
 }
 
-/// `text` cut to [`ECHO_CHARS`] characters, with "…" when something was cut: user input echoed in
-/// a message must not turn a 10 kB argument into a 10 kB error.
-pub fn truncated(text: &str) -> String {
-    match text.char_indices().nth(ECHO_CHARS) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-    }
-}
-
 /// Runs the body of a SQL function and re-raises any ERROR it ends with as the same ERROR (SQLSTATE,
 /// message, detail, hint) without what pgrx adds on the way: with RUST_BACKTRACE set in the server's
 /// environment, an ERROR raised by PostgreSQL under Rust code (a failed SPI query) or a Rust panic
@@ -113,20 +101,4 @@ pub fn clean<R>(body: impl FnOnce() -> R) -> R {
             unreachable!("ERROR does not return")
         })
         .execute()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_input_is_cut_at_sixty_characters() {
-        assert_eq!(truncated("curto"), "curto");
-        let exact = "a".repeat(ECHO_CHARS);
-        assert_eq!(truncated(&exact), exact);
-        let long = "ç".repeat(10_000);
-        let cut = truncated(&long);
-        assert_eq!(cut.chars().count(), ECHO_CHARS + 1);
-        assert!(cut.ends_with('…'));
-    }
 }

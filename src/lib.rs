@@ -7,6 +7,7 @@ mod cdc;
 mod clock;
 mod controls;
 pub mod datagen;
+mod echo;
 mod errors;
 mod executor;
 mod extension;

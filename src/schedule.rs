@@ -19,7 +19,7 @@
 
 use std::fmt;
 
-use crate::errors::truncated;
+use crate::echo::truncated;
 
 /// The valid forms, for hints.
 pub const FORMS: &str = "constant; daily; step=1x:60s,3x:60s (repeats); ramp=1x..5x:10min (then stays); burst=10x for 60s every 15min [at 5min]; combine with ';', e.g. 'daily; burst=5x for 1min every 1h'. Factors: positive numbers up to 1000 (optional x); durations: 1s to 7d in ms, s, min, h or d.";

@@ -65,7 +65,7 @@ impl fmt::Display for RunArgError {
             RunArgError::Ledger(l) => write!(
                 f,
                 "ledger must be off, counts or keys, got \"{}\"",
-                errors::truncated(l)
+                crate::echo::truncated(l)
             ),
         }
     }

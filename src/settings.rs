@@ -620,14 +620,14 @@ impl std::fmt::Display for DatabaseListError {
             DatabaseListError::TooLong(name) => write!(
                 f,
                 "database name \"{}\" is longer than {} bytes",
-                crate::errors::truncated(name),
+                crate::echo::truncated(name),
                 pg_sys::NAMEDATALEN - 1
             ),
             DatabaseListError::Repeated(name) => {
                 write!(
                     f,
                     "database \"{}\" is listed twice",
-                    crate::errors::truncated(name)
+                    crate::echo::truncated(name)
                 )
             }
             DatabaseListError::TooMany(n) => {

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use crate::errors::truncated;
+use crate::echo::truncated;
 
 /// The id range is cut into this many slots (2^20) for the Zipf ranks.
 pub const SLOTS_BITS: u32 = 20;

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::errors::truncated;
+use crate::echo::truncated;
 use crate::model::OpKind;
 
 /// The largest weight accepted for one kind.
@@ -283,7 +283,7 @@ mod tests {
             message.len() < 1_000,
             "echoed input is shortened: {message}"
         );
-        assert!(message.contains(&format!("\"{}…\"", "x".repeat(crate::errors::ECHO_CHARS))));
+        assert!(message.contains(&format!("\"{}…\"", "x".repeat(crate::echo::ECHO_CHARS))));
     }
 
     #[test]
