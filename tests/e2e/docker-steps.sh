@@ -114,10 +114,14 @@ package_laid_out() {
   fi
   rm -f "$log"
   got="$(cd "$package_dir/out" && find . -type f | sed 's|^\.||' | LC_ALL=C sort | tr '\n' ' ')"
-  want="$("$PG_CONFIG" --pkglibdir)/alimentador.so $("$PG_CONFIG" --sharedir)/extension/alimentador--$(sed -n -E 's/^version = "(.*)"$/\1/p' Cargo.toml | head -1).sql $("$PG_CONFIG" --sharedir)/extension/alimentador.control "
+  local ext script; ext="$("$PG_CONFIG" --sharedir)/extension"
+  want="$({ echo "$("$PG_CONFIG" --pkglibdir)/alimentador.so" "$ext/alimentador.control" \
+              "$ext/alimentador--$(sed -n -E 's/^version = "(.*)"$/\1/p' Cargo.toml | head -1).sql"
+            for script in sql/alimentador--*--*.sql; do echo "$ext/${script#sql/}"; done
+          } | tr ' ' '\n' | LC_ALL=C sort | tr '\n' ' ')"
   eq "$got" "$want"
 }
-check "cargo pgrx package lays out the .so, the .control and the .sql, nothing else" package_laid_out
+check "cargo pgrx package lays out the .so, the .control, the install and upgrade scripts, nothing else" package_laid_out
 rm -rf "$package_dir"
 
 # first_start NAME DB [VAR=VALUE...]: a cluster made the way the image makes one at its first start,
