@@ -107,8 +107,9 @@ BEGIN
     UPDATE hospital.internacoes i SET data_saida = GREATEST(pg_catalog.now(), i.data_entrada)
     FROM ativas a WHERE a.id = i.id AND a.ordem > 1;
     GET DIAGNOSTICS n = ROW_COUNT;
+    -- A WARNING: an extension script runs with client_min_messages at WARNING at least.
     IF n > 0 THEN
-        RAISE NOTICE 'alimentador 0.2.0: discharged % admissions of patients who had a later one still active (one active admission per patient from 0.2.0 on)', n;
+        RAISE WARNING 'alimentador 0.2.0: discharged % admissions of patients who had a later one still active (one active admission per patient from 0.2.0 on)', n;
     END IF;
 END
 $$;
