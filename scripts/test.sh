@@ -58,7 +58,7 @@ trap finish EXIT
 # and removes them): for every major, then the next script. Those that build (build-extension,
 # docker-steps) and the quick pg_regress and isolation suites run before, one at a time.
 serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/docker-steps.sh
-  tests/e2e/upgrade.sh tests/e2e/pg_upgrade.sh tests/e2e/package.sh)
+  tests/e2e/upgrade.sh tests/e2e/package.sh)
 pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh)
 while read -r script _; do pooled+=("$script"); done < <(grep -v '^#' tests/cdc/scenarios)
 for t in tests/e2e/*.sh tests/digest/run.sh; do
