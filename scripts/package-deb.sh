@@ -5,7 +5,7 @@
 # PostgreSQL apt repository's) postgresql-MAJOR packages are: /usr/lib/postgresql/MAJOR/lib and
 # /usr/share/postgresql/MAJOR/extension; it depends on postgresql-MAJOR. PACKAGE_TREE is the output of
 # `cargo pgrx package --out-dir` for that major (built here when not given: release, or debug with
-# PACKAGE_PROFILE=debug). Install with `apt-get install ./postgresql-15-alimentador_….deb`.
+# PACKAGE_PROFILE=debug); DEB_COMPRESSION (xz) is dpkg-deb's -Z. Install with `apt-get install ./postgresql-15-alimentador_….deb`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO_ROOT="$PWD"
@@ -48,5 +48,5 @@ Description: live Brazilian hospital OLTP database for CDC testing (PostgreSQL $
 CONTROL
 mkdir -p "$out"
 deb="$out/${name}_${version}_$arch.deb"
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" --build "$root" "$deb" >/dev/null
 echo "alimentador[package-deb]: $deb"
