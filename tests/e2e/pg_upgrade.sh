@@ -64,6 +64,7 @@ conf=("shared_preload_libraries = 'alimentador'" "alimentador.database = 'hospit
 
 echo "== PostgreSQL $OLD: seeded, streaming, a consumer's slot, then paused"
 new_cluster pg_upgrade-old "${conf[@]}"
+trap cleanup_all EXIT   # new_cluster set its own trap (the clusters only)
 OLD_DIR="$PGDIR"
 echo "  the old server: $(q "SELECT version()" | cut -d, -f1)"
 q "CREATE DATABASE hospital"

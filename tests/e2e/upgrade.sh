@@ -50,6 +50,7 @@ PG_BIN="$("$PG_CONFIG" --bindir)"; export PATH="$PG_BIN:$PATH"
 echo "== $release installed, seeded, streaming"
 new_cluster upgrade "shared_preload_libraries = 'alimentador'" "alimentador.database = 'hospital'" \
   "alimentador.workers = 2" "alimentador.rate = 200" "alimentador.enabled = off" "wal_level = logical"
+trap cleanup_work EXIT   # new_cluster set its own trap (the clusters only)
 q "CREATE DATABASE hospital"
 q -d hospital "CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.2)" >/dev/null
 check "the extension is $release" eq "$(q -d hospital "SELECT extversion FROM pg_extension WHERE extname = 'alimentador'")" "$release"
