@@ -7,7 +7,9 @@
 #   2. the pg_regress suite (tests/pg_regress) — what a psql user sees
 #   3. the isolation specs (tests/isolation) — concurrent sessions, step by step
 #   4. end-to-end tests of the background workers and scripts (tests/e2e/*.sh)
-#   5. the Dockerfile's steps, run on this host (tests/e2e/docker-steps.sh), on the image's major
+#   5. the Docker image built from the Dockerfile and run with podman (tests/e2e/image.sh, on 15), the
+#      packages (tests/e2e/package.sh), the extension's upgrade (tests/e2e/upgrade.sh) and pg_upgrade
+#      15 -> 18 (tests/e2e/pg_upgrade.sh, on the 18 pass)
 #   6. the table digest computed four ways agrees (tests/digest/run.sh: SQL, sink SQL, DuckDB, Python)
 #   7. the verifier's fault-injection test (tests/verify/run.sh)
 #   8. the Debezium end-to-end test (tests/cdc/run.sh) and its scenario scripts (tests/cdc/scenarios)
@@ -57,8 +59,9 @@ trap finish EXIT
 
 # The test scripts that run side by side, longest first (each starts its own clusters on free ports
 # and removes them): for every major, then the next script. Those that build (build-extension,
-# docker-steps) and the quick pg_regress and isolation suites run before, one at a time.
-serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/docker-steps.sh)
+# image, upgrade, package, pg_upgrade) and the quick pg_regress and isolation suites run before, one at a time.
+serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/image.sh
+  tests/e2e/upgrade.sh tests/e2e/package.sh tests/e2e/pg_upgrade.sh)
 pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh)
 while read -r script _; do pooled+=("$script"); done < <(grep -v '^#' tests/cdc/scenarios)
 for t in tests/e2e/*.sh tests/digest/run.sh tests/docs/run.sh; do

@@ -44,9 +44,16 @@ pub extern "C-unwind" fn _PG_init() {
     // SAFETY: a flag PostgreSQL sets while loading shared_preload_libraries.
     let preloading = unsafe { pgrx::pg_sys::process_shared_preload_libraries_in_progress };
     settings::register(preloading);
+    // pg_upgrade starts the old and the new server in binary-upgrade mode (-b): no stream workers
+    // then, or they would change rows while pg_upgrade reads the old cluster, and stream on the new
+    // one before its data directory has the run-time controls (the pause) copied in.
+    // SAFETY: a flag PostgreSQL sets from the command line, before loading the libraries.
+    let binary_upgrade = unsafe { pgrx::pg_sys::IsBinaryUpgrade };
     if preloading {
         status::init();
-        worker::register();
+        if !binary_upgrade {
+            worker::register();
+        }
     }
 }
 

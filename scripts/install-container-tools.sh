@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# What the container tests need (tests/e2e/package.sh): podman with runc and cgroupfs, debootstrap, and
+# a Debian bookworm base image built here from Debian's mirror (no image registry is needed):
+# `debootstrap --variant=minbase bookworm` imported as localhost/alimentador-base:bookworm. Idempotent.
+# Prints nothing but its log lines; exits non-zero when podman cannot run a container.
+#   CONTAINERS_CONF   podman's settings; tests/lib/containers.sh points it at its own file
+set -euo pipefail
+log() { echo "alimentador[install-container-tools]: $*"; }
+packages=(podman runc debootstrap containernetworking-plugins podman-compose python3-jsonschema)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+base=localhost/alimentador-base:bookworm
+if ! podman image exists "$base"; then
+  rootfs="$(mktemp -d /var/tmp/alimentador-rootfs.XXXXXX)"
+  log "debootstrap --variant=minbase bookworm (about a minute), imported as $base"
+  debootstrap --variant=minbase bookworm "$rootfs" >"$rootfs.log" 2>&1 || { tail -20 "$rootfs.log" >&2; exit 1; }
+  tar -C "$rootfs" -c . | podman import - "$base" >/dev/null
+  rm -rf "$rootfs" "$rootfs.log"
+fi
+podman run --rm --network=host "$base" true
+log "ready: $(podman --version), base image $base"
