@@ -41,6 +41,12 @@ if [ "$version" = "$release" ]; then
 fi
 check "an upgrade script from $release to $version (the SQL changed) is in sql/ and in the package" \
   test -f "sql/alimentador--$release--$version.sql" -a -f "$(ext_of "$work/pkg-$version")/alimentador--$release--$version.sql"
+# Until the version is released, the upgrade creates what a fresh install does from the cdc block on.
+if [ "$release--$version" = "0.1.0--0.2.0" ]; then
+  check "its second part is $version's install script as generated now (else: tests/upgrade/refresh.py)" \
+    python3 tests/upgrade/refresh.py --check "$(ext_of "$work/pkg-$version")/alimentador--$version.sql" \
+      "sql/alimentador--$release--$version.sql"
+fi
 
 # The private installation: the release's package in it; clients and server of the copy from now on.
 PG_CONFIG="$(pg_copy "$SHARED_PG_CONFIG" "$work/pg")"
