@@ -58,9 +58,9 @@ struct Payload<'a> {
     #[serde(borrow, default)]
     op: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    before: Option<&'a RawValue>,
+    before: Option<Row<'a>>,
     #[serde(borrow, default)]
-    after: Option<&'a RawValue>,
+    after: Option<Row<'a>>,
     #[serde(borrow, default)]
     source: Option<Source<'a>>,
     #[serde(borrow, default)]
@@ -354,6 +354,8 @@ pub fn compare(
 
 struct KeyState {
     hash: u64,
+    /// fast hash of the row's encoding: the "before" of its next change must match it
+    check: u64,
     seq0: u64,
     lsn: u64,
     flags: u8,
@@ -410,7 +412,7 @@ impl Window {
     }
     /// true when the identity was seen within the window.
     fn seen(&mut self, id: u64) -> bool {
-        if self.cur.contains(&id) || self.prev.contains(&id) {
+        if self.prev.contains(&id) {
             return true;
         }
         if self.cur.len() >= self.half {
@@ -419,8 +421,7 @@ impl Window {
                 FxHashSet::with_capacity_and_hasher(self.half, Default::default()),
             );
         }
-        self.cur.insert(id);
-        false
+        !self.cur.insert(id)
     }
 }
 
@@ -438,7 +439,7 @@ pub struct Options {
 }
 
 /// A checkpoint verdict just decided (printed at once in follow mode).
-pub struct Decided(pub CheckpointResult);
+pub struct Decided(pub CheckpointResult, pub u64);
 
 pub struct Scanner {
     pub opts: Options,
@@ -465,6 +466,10 @@ pub struct Scanner {
     pub start: std::time::Instant,
     rowbuf: Vec<u8>,
     pulso: u16,
+    /// events per table: c u d r t, then the same repeated
+    counts: Vec<[u64; 10]>,
+    /// tables whose digest cannot be rebuilt (why: in acc.undigestable)
+    undig: Vec<bool>,
 }
 
 fn fxhash(b: &[u8]) -> u64 {
@@ -509,19 +514,14 @@ impl Scanner {
             start: std::time::Instant::now(),
             rowbuf: Vec::with_capacity(4096),
             pulso,
+            counts: Vec::new(),
+            undig: Vec::new(),
         }
     }
 
     /// One record value (a line). `where_` names it in errors.
-    pub fn line(&mut self, line: &[u8], where_: &dyn Fn() -> String) -> Result<(), Error> {
-        let text = std::str::from_utf8(line).map_err(|e| {
-            Error::Input(format!(
-                "{}: not UTF-8 (byte {})",
-                where_(),
-                e.valid_up_to()
-            ))
-        })?;
-        let text = text.trim();
+    pub fn line(&mut self, line: &str, where_: &dyn Fn() -> String) -> Result<(), Error> {
+        let text = line.trim();
         if text.is_empty() {
             return Ok(());
         }
@@ -530,13 +530,14 @@ impl Scanner {
             *self.acc.skipped.entry("tombstone".into()).or_default() += 1;
             return Ok(());
         }
+        let preview = |b: &str| b.chars().take(80).collect::<String>();
         let bad = |e: serde_json::Error| {
             Error::Json(format!(
                 "{}: not a JSON value ({} at column {}): {:?}",
                 where_(),
                 e,
                 e.column(),
-                text.chars().take(80).collect::<String>()
+                preview(text)
             ))
         };
         let (schema, payload): (Option<&str>, &str) = if text.starts_with("{\"schema\"") {
@@ -585,7 +586,7 @@ impl Scanner {
                 return Err(Error::Input(format!(
                     "{}: not a Debezium change event (no \"op\"): {}",
                     where_(),
-                    payload.chars().take(80).collect::<String>()
+                    preview(payload)
                 )));
             }
             return Ok(());
@@ -677,13 +678,13 @@ impl Scanner {
                 self.tables.learn_schema(t, s, h);
             }
         }
-        if matches!(opi, 0 | 1 | 3) && p.after.is_none_or(|a| !a.get().starts_with('{')) {
+        if matches!(opi, 0 | 1 | 3) && p.after.is_none() {
             return Err(Error::Input(format!(
                 "{}: a {op:?} event without \"after\"",
                 where_()
             )));
         }
-        if opi == 2 && p.before.is_none_or(|a| !a.get().starts_with('{')) {
+        if opi == 2 && p.before.is_none() {
             return Err(Error::Input(format!(
                 "{}: a delete event without \"before\"",
                 where_()
@@ -696,24 +697,27 @@ impl Scanner {
         h.write_u16(t);
         h.write_u64(src.txid.unwrap_or(u64::MAX));
         h.write_u64(lsn);
-        if let Some(b) = p.before {
-            h.write(b.get().as_bytes());
-        }
-        if let Some(a) = p.after {
-            h.write(a.get().as_bytes());
+        for (side, row) in [(0u8, &p.before), (1, &p.after)] {
+            if let Some(r) = row {
+                h.write_u8(side);
+                for (k, v) in &r.0 {
+                    h.write(k.as_bytes());
+                    h.write(v.get().as_bytes());
+                }
+            }
         }
         let id = h.finish();
-        let tname = self.tables.name(t).to_string();
+        let via_partition = topic != self.tables.name(t);
+        let ti = t as usize;
+        if self.counts.len() <= ti {
+            self.counts.resize(ti + 1, [0; 10]);
+        }
         if snapshot {
-            self.acc.count_event(&tname, op);
-            return self.snapshot_event(t, topic != tname, p.after, where_);
+            self.counts[ti][opi as usize] += 1;
+            return self.snapshot_event(t, via_partition, p.after.as_ref());
         }
         let repeated = self.window.seen(id);
-        if repeated {
-            self.acc.count_event(&tname, &format!("{op} (repeated)"));
-        } else {
-            self.acc.count_event(&tname, op);
-        }
+        self.counts[ti][opi as usize + if repeated { 5 } else { 0 }] += 1;
         let Some(x) = txid else { return Ok(()) };
         // the transaction's bookkeeping
         let pos = lsn; // order within the transaction (its seq0 is constant)
@@ -749,13 +753,12 @@ impl Scanner {
         let delta = self.apply(
             t,
             opi,
-            topic != tname,
+            via_partition,
             seq0,
             lsn,
             x,
-            p.before,
-            p.after,
-            where_,
+            p.before.as_ref(),
+            p.after.as_ref(),
         )?;
         if let Some((t, dr, ds)) = delta {
             self.account(x, t, dr, ds);
@@ -789,11 +792,52 @@ impl Scanner {
     }
 
     /// The row number of `row` for table t (None: not digestable, noted).
-    fn row_hash(&mut self, t: u16, row: &Row, before: Option<&Row>) -> Result<Option<u64>, Error> {
-        let tname = &self.tables.list[t as usize].name;
-        if self.acc.undigestable.contains_key(tname) {
+    /// The row's number (md5, for the digest) and a fast check of its encoding (for "before").
+    fn row_hash(
+        &mut self,
+        t: u16,
+        row: &Row,
+        before: Option<&Row>,
+    ) -> Result<Option<(u64, u64)>, Error> {
+        if !self.encode(t, row, before)? {
             return Ok(None);
         }
+        Ok(Some((
+            digest::row_number(&self.rowbuf),
+            fxhash(&self.rowbuf),
+        )))
+    }
+
+    fn row_check(&mut self, t: u16, row: &Row) -> Result<Option<u64>, Error> {
+        if !self.encode(t, row, None)? {
+            return Ok(None);
+        }
+        Ok(Some(fxhash(&self.rowbuf)))
+    }
+
+    /// The canonical encoding of the row into rowbuf; false when the table is not digestable.
+    fn encode(&mut self, t: u16, row: &Row, before: Option<&Row>) -> Result<bool, Error> {
+        let r = self.row_hash_inner(t, row, before)?;
+        if r.is_none() {
+            let i = t as usize;
+            if self.undig.len() <= i {
+                self.undig.resize(i + 1, false);
+            }
+            self.undig[i] = true;
+        }
+        Ok(r.is_some())
+    }
+
+    fn row_hash_inner(
+        &mut self,
+        t: u16,
+        row: &Row,
+        before: Option<&Row>,
+    ) -> Result<Option<u64>, Error> {
+        if self.undig.get(t as usize).copied().unwrap_or(false) {
+            return Ok(None);
+        }
+        let tname = &self.tables.list[t as usize].name;
         let Some(cols) = self.tables.list[t as usize].columns.as_ref() else {
             self.acc.undigestable.insert(
                 tname.clone(),
@@ -850,7 +894,7 @@ impl Scanner {
                 }
             }
         }
-        Ok(Some(digest::row_number(&self.rowbuf)))
+        Ok(Some(0))
     }
 
     fn key_of(row: &Row) -> i64 {
@@ -867,14 +911,11 @@ impl Scanner {
         &mut self,
         t: u16,
         via_partition: bool,
-        after: Option<&RawValue>,
-        where_: &dyn Fn() -> String,
+        after: Option<&Row>,
     ) -> Result<(), Error> {
-        let Some(after) = after else { return Ok(()) };
-        let row: Row = serde_json::from_str(after.get())
-            .map_err(|e| Error::Input(format!("{}: \"after\" is not an object ({e})", where_())))?;
-        let key = Self::key_of(&row);
-        let h = self.row_hash(t, &row, None)?.unwrap_or(0);
+        let Some(row) = after else { return Ok(()) };
+        let key = Self::key_of(row);
+        let (h, check) = self.row_hash(t, row, None)?.unwrap_or((0, 0));
         let via = if via_partition {
             VIA_PARTITION
         } else {
@@ -892,6 +933,7 @@ impl Scanner {
                 k.flags |= SNAP | via;
                 let ds = h.wrapping_sub(k.hash);
                 k.hash = h;
+                k.check = check;
                 (0, ds)
             }
             None => {
@@ -899,6 +941,7 @@ impl Scanner {
                     (t, key),
                     KeyState {
                         hash: h,
+                        check,
                         seq0: 0,
                         lsn: 0,
                         flags: SNAP | via,
@@ -934,11 +977,9 @@ impl Scanner {
         seq0: u64,
         lsn: u64,
         x: u32,
-        before: Option<&RawValue>,
-        after: Option<&RawValue>,
-        where_: &dyn Fn() -> String,
+        before_row: Option<&Row>,
+        after_row: Option<&Row>,
     ) -> Result<Option<(u16, i64, u64)>, Error> {
-        let tname = self.tables.name(t).to_string();
         if opi == 4 {
             // truncate: the table empties
             self.keys.retain(|k, _| k.0 != t);
@@ -947,66 +988,53 @@ impl Scanner {
             *l = (0, 0);
             return Ok(Some((t, d.0, d.1)));
         }
-        let before_row: Option<Row> = match before {
-            Some(b) if b.get().starts_with('{') => {
-                Some(serde_json::from_str(b.get()).map_err(|e| {
-                    Error::Input(format!("{}: a row is not an object ({e})", where_()))
-                })?)
-            }
-            _ => None,
-        };
-        let after_row: Option<Row> = match after {
-            Some(a) if a.get().starts_with('{') => {
-                Some(serde_json::from_str(a.get()).map_err(|e| {
-                    Error::Input(format!("{}: a row is not an object ({e})", where_()))
-                })?)
-            }
-            _ => None,
-        };
-        let key = match (&after_row, &before_row) {
+        let key = match (after_row, before_row) {
             (Some(a), _) if opi != 2 => Self::key_of(a),
             (_, Some(b)) => Self::key_of(b),
             _ => return Ok(None),
         };
-        let new_hash = match &after_row {
-            Some(a) if opi != 2 => Some(self.row_hash(t, a, before_row.as_ref())?.unwrap_or(0)),
+        let new_hash = match after_row {
+            Some(a) if opi != 2 => Some(self.row_hash(t, a, before_row)?.unwrap_or((0, 0))),
             _ => None,
         };
-        let digestable = !self.acc.undigestable.contains_key(&tname);
+        let digestable = !self.undig.get(t as usize).copied().unwrap_or(false);
         // per-key order, and "before" against the rebuilt row
         let mut lost = false;
-        if let Some((kseq0, klsn, khash)) =
-            self.keys.get(&(t, key)).map(|k| (k.seq0, k.lsn, k.hash))
+        if let Some((kseq0, klsn, kcheck)) =
+            self.keys.get(&(t, key)).map(|k| (k.seq0, k.lsn, k.check))
         {
             if (seq0, lsn) < (kseq0, klsn) {
+                let tname = self.tables.name(t);
                 self.acc.key_order.add(format!(
                     "{tname} id {key}: txId {x} (lsn {lsn}) after lsn {klsn}"
                 ));
             }
             if digestable && matches!(opi, 1 | 2) {
-                if let Some(b) = &before_row {
+                if let Some(b) = before_row {
                     let identity_default =
                         b.0.iter()
                             .filter(|(k, _)| k != "id")
                             .all(|(_, v)| v.get() == "null");
                     if !identity_default && !b.0.iter().any(|(_, v)| v.get() == PLACEHOLDER) {
-                        if let Some(bh) = self.row_hash(t, b, None)? {
-                            lost = bh != khash;
+                        if let Some(bc) = self.row_check(t, b)? {
+                            lost = bc != kcheck;
                         }
                     }
                 }
             }
         }
         if lost {
-            self.acc
-                .lost_update
-                .add(format!("{tname} id {key} txId {x} lsn {lsn}"));
+            self.acc.lost_update.add(format!(
+                "{} id {key} txId {x} lsn {lsn}",
+                self.tables.name(t)
+            ));
         }
         let (dr, ds) = match new_hash {
-            Some(h) => match self.keys.get_mut(&(t, key)) {
+            Some((h, check)) => match self.keys.get_mut(&(t, key)) {
                 Some(k) => {
                     let ds = h.wrapping_sub(k.hash);
                     k.hash = h;
+                    k.check = check;
                     k.seq0 = seq0;
                     k.lsn = lsn;
                     k.flags &= !SNAP;
@@ -1017,6 +1045,7 @@ impl Scanner {
                         (t, key),
                         KeyState {
                             hash: h,
+                            check,
                             seq0,
                             lsn,
                             flags: 0,
@@ -1305,7 +1334,7 @@ impl Scanner {
             }
             let cp = self.open.remove(i);
             self.acc.checkpoints.push(res.clone());
-            self.decided.push(Decided(res));
+            self.decided.push(Decided(res, self.ev));
             let _ = cp;
         }
     }
@@ -1319,6 +1348,23 @@ impl Scanner {
         }
         self.decide(true);
         self.acc.checkpoints.sort_by_key(|c| c.checkpoint);
+        for (t, c) in std::mem::take(&mut self.counts).iter().enumerate() {
+            let name = self.tables.name(t as u16).to_string();
+            for (i, n) in c.iter().enumerate().filter(|(_, n)| **n > 0) {
+                let op = if i < 5 {
+                    OPS[i].to_string()
+                } else {
+                    format!("{} (repeated)", OPS[i - 5])
+                };
+                *self
+                    .acc
+                    .events
+                    .entry(name.clone())
+                    .or_default()
+                    .entry(op)
+                    .or_default() += n;
+            }
+        }
     }
 
     /// Progress: (open transactions, the oldest's age in seconds and txId, checkpoints open).
@@ -1355,7 +1401,7 @@ fn seq_first(s: &str) -> u64 {
 
 /// `{"schema":…,"payload":…}` split without parsing the schema: the payload is the last member.
 fn fast_envelope(text: &str) -> Option<(&str, &str)> {
-    let i = text.find(",\"payload\":")?;
+    let i = memchr::memmem::find(text.as_bytes(), b",\"payload\":")?;
     let schema = &text[10..i];
     let rest = text[i + 11..].trim_end();
     let payload = rest.strip_suffix('}')?;
