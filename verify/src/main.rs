@@ -396,7 +396,9 @@ fn run(a: &Args) -> Result<i32, Error> {
             break;
         }
     }
-    s.finish();
+    let interrupted = STOP.load(Ordering::SeqCst);
+    // stopped before the end: only what is already known is judged
+    s.finish(interrupted || stopped_early);
     if a.follow {
         for d in s.decided.drain(..) {
             say(
@@ -410,10 +412,12 @@ fn run(a: &Args) -> Result<i32, Error> {
         }
     }
     s.acc.warnings.extend(warnings);
-    if stopped_early && STOP.load(Ordering::SeqCst) {
+    if interrupted {
         s.acc
             .warnings
             .push("interrupted (SIGINT): the summary covers the events read so far".into());
+    } else if stopped_early {
+        s.acc.warnings.push("stopped at the first finding (--exit-on-finding): the summary covers the events read so far".into());
     }
     if s.ev == 0 {
         return Err(Error::Input(

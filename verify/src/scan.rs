@@ -1339,10 +1339,40 @@ impl Scanner {
         }
     }
 
-    /// End of input: every transaction final, every checkpoint decided.
-    pub fn finish(&mut self) {
+    /// End of input: every transaction final, every checkpoint decided. Interrupted (SIGINT), only
+    /// what is already known is judged: complete transactions and decided checkpoints; the rest is
+    /// counted in a warning.
+    pub fn finish(&mut self, interrupted: bool) {
         let mut xs: Vec<u32> = self.txs.keys().copied().collect();
         xs.sort_unstable();
+        if interrupted {
+            let open: Vec<u32> = xs
+                .iter()
+                .copied()
+                .filter(|x| {
+                    self.txs
+                        .get(x)
+                        .is_some_and(|t| !t.complete && (t.np || !t.l.is_empty()))
+                })
+                .collect();
+            for x in &open {
+                if let Some(t) = self.txs.remove(x) {
+                    // their ledger seqs were seen: no gap
+                    for (w, seq, _) in &t.l {
+                        self.acc.workers.entry(*w).or_default().insert(*seq);
+                    }
+                }
+            }
+            self.decide(false);
+            if !open.is_empty() || !self.open.is_empty() {
+                self.acc.warnings.push(format!(
+                    "stopped before the end: {} transaction(s) still incomplete and {} checkpoint(s) undecided were not judged (their events may still have been on their way)",
+                    open.len(),
+                    self.open.len()
+                ));
+            }
+            self.open.clear();
+        }
         for x in xs {
             self.finalize(x);
         }
