@@ -47,8 +47,9 @@ Options:
                        line; SIGINT (Ctrl-C) stops and prints the summary
   --exit-on-finding    stop at the first finding (exit 1)
   --progress SECS      progress line interval with --follow (default 10; 0: none)
-  --window N           events a re-delivery may come after the original (default 1000000);
-                       a transaction is judged once its events are this far behind
+  --window N           events a re-delivery may come after the original, and one partition
+                       may run ahead of another (default 1000000); a transaction is judged
+                       once its events are this far behind
   --shard-out FILE     shard mode: write this process's partial results (per-transaction counts
                        and digest deltas, per-key findings) to FILE for `merge`; each shard reads
                        a subset of the partitions (any assignment)

@@ -54,8 +54,8 @@ pub struct Table {
     /// None: unknown types (a table this tool does not know, no schema envelope seen yet).
     pub columns: Option<Vec<Column>>,
     pub known: bool,
-    /// Hash of the last schema envelope read for this table (its fields are re-read when it changes).
-    pub schema_hash: u64,
+    /// The last schema envelope read for this table (its fields are re-read when it changes).
+    pub last_schema: Vec<u8>,
 }
 
 #[derive(Default)]
@@ -97,7 +97,7 @@ impl Tables {
                 name: name.to_string(),
                 columns: Some(cols),
                 known: true,
-                schema_hash: 0,
+                last_schema: Vec::new(),
             });
             t.by_topic
                 .insert(name.to_string(), (t.list.len() - 1) as u16);
@@ -118,7 +118,7 @@ impl Tables {
                     name: name.to_string(),
                     columns: None,
                     known: false,
-                    schema_hash: 0,
+                    last_schema: Vec::new(),
                 });
                 (self.list.len() - 1) as u16
             }
@@ -139,12 +139,10 @@ impl Tables {
     }
 
     /// Reads the "after" field schemas of an envelope (only when it differs from the last one).
-    pub fn learn_schema(&mut self, i: u16, schema: &str, hash: u64) {
+    pub fn learn_schema(&mut self, i: u16, schema: &str) {
         let t = &mut self.list[i as usize];
-        if t.schema_hash == hash {
-            return;
-        }
-        t.schema_hash = hash;
+        t.last_schema.clear();
+        t.last_schema.extend_from_slice(schema.as_bytes());
         let Ok(top) = serde_json::from_str::<FieldSchema>(schema) else {
             return;
         };
