@@ -397,6 +397,9 @@ fn run(a: &Args) -> Result<i32, Error> {
             break;
         }
     }
+    if std::env::var_os("ALIMENTADOR_VERIFY_STATS").is_some() {
+        eprintln!("{}", s.stats());
+    }
     let interrupted = STOP.load(Ordering::SeqCst);
     // stopped before the end: only what is already known is judged
     s.finish(interrupted || stopped_early);

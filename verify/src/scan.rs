@@ -1370,6 +1370,28 @@ impl Scanner {
         }
     }
 
+    /// Sizes of the state (ALIMENTADOR_VERIFY_STATS=1: printed to stderr at the end).
+    pub fn stats(&self) -> String {
+        let old = self
+            .txs
+            .values()
+            .filter(|t| t.last_ev + (self.opts.window as u64) < self.ev)
+            .count();
+        format!(
+            "state at event {}: {} keys, {} transactions open ({} of them out of the window), queue {} (front {:?}), {} pending deltas, window {}+{}, {} checkpoints open",
+            self.ev,
+            self.keys.len(),
+            self.txs.len(),
+            old,
+            self.queue.len(),
+            self.queue.front(),
+            self.pending.len(),
+            self.window.cur.len(),
+            self.window.prev.len(),
+            self.open.len(),
+        )
+    }
+
     /// End of input: every transaction final, every checkpoint decided. Interrupted (SIGINT), only
     /// what is already known is judged: complete transactions and decided checkpoints; the rest is
     /// counted in a warning.
