@@ -39,6 +39,9 @@ run cargo fmt --check
 run python3 scripts/check-imports.py
 run cargo clippy --all-targets -- -D warnings
 run cargo clippy --all-targets --features pg_test -- -D warnings
+# The verifier (verify/): a crate of its own, not a member of the extension's.
+run cargo fmt --check --manifest-path verify/Cargo.toml
+run cargo clippy --manifest-path verify/Cargo.toml --all-targets -- -D warnings
 # -x follows the sourced tests/lib/cluster.sh (.shellcheckrc says where from); every severity.
 run shellcheck -x "${scripts[@]}"
 
@@ -46,4 +49,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
   log "FAILED: ${failed[*]}" >&2
   exit 1
 fi
-log "clean: rustfmt, clippy (default feature, and pg_test), shellcheck (${#scripts[@]} scripts)"
+log "clean: rustfmt, clippy (default feature, and pg_test; verify/), shellcheck (${#scripts[@]} scripts)"

@@ -11,15 +11,16 @@
 #      packages (tests/e2e/package.sh), the extension's upgrade (tests/e2e/upgrade.sh) and pg_upgrade
 #      15 -> 18 (tests/e2e/pg_upgrade.sh, on the 18 pass)
 #   6. the table digest computed four ways agrees (tests/digest/run.sh: SQL, sink SQL, DuckDB, Python)
-#   7. the verifier's fault-injection test (tests/verify/run.sh)
+#   7. the verifiers' fault-injection tests (tests/verify/run.sh: the Python one; tests/verify/partitions.sh:
+#      the Rust one on Kafka layouts of 1, 3 and 12 partitions, shards, follow mode)
 #   8. the Debezium end-to-end test (tests/cdc/run.sh) and its scenario scripts (tests/cdc/scenarios)
 #   9. the manual (tests/docs/run.sh): the book builds, links resolve, lists match the server's, SQL runs
 # Steps 2-3 and the scripts that build run one at a time; the other scripts run side by side,
 # ALIMENTADOR_TEST_JOBS (4) at a time across both majors, each on its own clusters and ports, with its
 # output printed whole when it ends (tests whose pace is measured compare it per CPU second or allow
 # for a busy machine).
-# What does not depend on the server's major runs on the first major only: the lint, the verifier's
-# test (it tests the Python verifier; the capture it reads is the Debezium test's, which runs on every
+# What does not depend on the server's major runs on the first major only: the lint, the verifiers'
+# tests (they test the verifiers; the captures they read are the Debezium test's, which runs on every
 # major), the 5-minute soak of tests/e2e/reliability.sh (ALIMENTADOR_SOAK=0 on the others) and the
 # Debezium harness's self-test on a toy schema (CDC_SELFTEST=0).
 #   scripts/test.sh                  both majors
@@ -62,7 +63,7 @@ trap finish EXIT
 # image, upgrade, package, pg_upgrade) and the quick pg_regress and isolation suites run before, one at a time.
 serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/image.sh
   tests/e2e/upgrade.sh tests/e2e/package.sh tests/e2e/pg_upgrade.sh)
-pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh)
+pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh tests/verify/partitions.sh)
 while read -r script _; do pooled+=("$script"); done < <(grep -v '^#' tests/cdc/scenarios)
 for t in tests/e2e/*.sh tests/digest/run.sh tests/docs/run.sh; do
   [[ " ${serial[*]} ${pooled[*]} " == *" $t "* ]] || pooled+=("$t")
@@ -78,8 +79,8 @@ run_on() {
   [ "$major" = "$first_major" ] || extra=(ALIMENTADOR_SOAK=0 CDC_SELFTEST=0)
   env PG_MAJOR="$major" CDC_SCENARIOS=0 "${extra[@]}" "$script"
 }
-# It tests the Python verifier, not the server: on the first major only.
-first_only() { [ "$1" = tests/verify/run.sh ]; }
+# They test the verifiers, not the server: on the first major only.
+first_only() { [ "$1" = tests/verify/run.sh ] || [ "$1" = tests/verify/partitions.sh ]; }
 # On the first major, tests/e2e/reliability.sh holds the 5-minute soak, which measures the stream's
 # own pace as tables churn: it runs alone after the others (side by side, autovacuum falls behind and
 # the pace it measures is the machine's, not the stream's).

@@ -5,7 +5,12 @@ without the schema envelope), for tests/verify/run.sh:
     faults.py FAULT IN OUT
 
 FAULT: drop-event, duplicate-event, split, commit-position, reorder, change-value, drop-ledger, redeliver, redeliver-tail, schemaless,
-malformed, truncate, other-db, double, precise. Prints what it did. Exit 1 when the capture has
+malformed, truncate, other-db, double, precise; and for the Kafka layouts (tests/verify/partitions.sh):
+key-reorder (two changes of one row, of two transactions, swapped), lost-update (an update dropped
+whose row is updated again later), drop-delete (a delete dropped: the row is resurrected),
+drop-from-tx (one update or delete of a transaction that changed several tables dropped),
+snapshot-both (the snapshot of sinais_vitais read again through the partitioned table, as a connector
+whose table.include.list names the table and its partitions does). Prints what it did. Exit 1 when the capture has
 nothing to inject the fault into (the test then fails: the capture is too small).
 """
 from __future__ import annotations
@@ -167,6 +172,62 @@ def main() -> int:
                 out.insert(at + 1, lines[idx[-1]])
                 what = f"re-delivered the last change and the message of txId {t} 200 lines later"
                 break
+    elif fault in ("key-reorder", "lost-update", "drop-delete", "drop-from-tx"):
+        def rowkey(p):
+            row = (p.get("before") if p["op"] == "d" else p.get("after")) or {}
+            return (p["source"]["table"], row.get("id"))
+
+        by_key = defaultdict(list)  # row -> its change events, in order
+        for i, p in enumerate(pays):
+            if is_change(p):
+                by_key[rowkey(p)].append(i)
+        mid = set(middle)
+        if fault == "key-reorder":
+            for idx in by_key.values():
+                pairs = [(a, b) for a, b in zip(idx, idx[1:]) if pays[a]["op"] == "u" and pays[b]["op"] == "u"
+                         and pays[a]["source"]["txId"] != pays[b]["source"]["txId"]
+                         and pays[a]["source"]["txId"] in mid and pays[b]["source"]["txId"] in mid]
+                if pairs:
+                    a, b = pairs[0]
+                    out[a], out[b] = lines[b], lines[a]
+                    what = f"swapped two updates of {rowkey(pays[a])} (txId {pays[a]['source']['txId']} and {pays[b]['source']['txId']})"
+                    break
+        elif fault == "lost-update":
+            for idx in by_key.values():
+                ups = [i for i in idx if pays[i]["op"] == "u" and pays[i]["source"]["txId"] in mid]
+                later = [i for i in idx if ups and i > ups[0] and pays[i]["op"] in ("u", "d")]
+                if ups and later:
+                    del out[ups[0]]
+                    what = f"dropped the update of {rowkey(pays[ups[0]])} in txId {pays[ups[0]]['source']['txId']} (updated again later)"
+                    break
+        elif fault == "drop-delete":
+            for idx in by_key.values():
+                if pays[idx[-1]]["op"] == "d" and pays[idx[-1]]["source"]["txId"] in mid:
+                    del out[idx[-1]]
+                    what = f"dropped the delete of {rowkey(pays[idx[-1]])} in txId {pays[idx[-1]]['source']['txId']}"
+                    break
+        else:
+            for t in middle:
+                ch = [i for i in by_tx[t] if is_change(pays[i])]
+                tables = {pays[i]["source"]["table"] for i in ch}
+                last = [i for i in ch if pays[i]["op"] in ("u", "d") and by_key[rowkey(pays[i])][-1] == i]
+                last.sort(key=lambda i: pays[i]["op"] != "u")
+                if len(tables) >= 2 and len(ch) >= 3 and last:
+                    del out[last[0]]
+                    what = (f"dropped the {pays[last[0]]['op']} of {rowkey(pays[last[0]])} from txId {t} "
+                            f"({len(ch)} changes of {len(tables)} tables)")
+                    break
+    elif fault == "snapshot-both":
+        snap = [i for i, p in enumerate(pays) if isinstance(p, dict) and p.get("op") == "r"]
+        again = []
+        for i in snap:
+            if pays[i]["source"]["table"].startswith("sinais_vitais_p"):
+                v = json.loads(lines[i])
+                payload(v)["source"]["table"] = "sinais_vitais"
+                again.append(dump(v))
+        if again:
+            out[snap[-1] + 1:snap[-1] + 1] = again
+            what = f"{len(again)} snapshot events of sinais_vitais repeated through the partitioned table"
     elif fault == "schemaless":
         out = [dump(p) for p in pays]
         what = "stripped the schema envelope"
