@@ -1766,3 +1766,15 @@ CREATE EVENT TRIGGER alimentador_guard_names ON ddl_command_end
 SELECT pg_catalog.set_config('search_path', '@extschema@', true);
 /* </end connected objects> */
 
+-- (end of 0.2.0's install script: tests/upgrade/refresh.py keeps what is above and below)
+
+-- The publication of a seeded 0.1.0 hospital gets the new tables and is bound to the extension.
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_catalog.pg_publication WHERE pubname = 'alimentador_pub') THEN
+        PERFORM @extschema@.alimentador_publish();
+    END IF;
+END
+$$;
+SELECT pg_catalog.set_config('search_path', '@extschema@', true);

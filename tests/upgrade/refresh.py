@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Keeps the second part of sql/alimentador--0.1.0--0.2.0.sql equal to the current version's install
 script from its `cdc` block on (the part the upgrade creates as a fresh install does), until 0.2.0 is
-released. 0.1.0 already has hospital.pulso with its row, so that table's block is left out.
+released. 0.1.0 already has hospital.pulso with its row, so that table's block is left out. What
+comes before the `cdc` block and after the line `-- (end of 0.2.0's install script…` is the
+upgrade's own and is kept.
 
   refresh.py GENERATED UPGRADE          rewrites UPGRADE's second part from GENERATED (the install
                                         script pgrx generates: `cargo pgrx schema`, or the package's
@@ -12,6 +14,7 @@ import re
 import sys
 
 MARKER = "-- src/schema.rs:9\n"  # the `cdc` block (src/schema.rs includes sql/cdc.sql there)
+END = "\n-- (end of 0.2.0's install script"  # what follows is the upgrade's own again
 PULSO = re.compile(r"CREATE TABLE hospital\.pulso \(.*?INSERT INTO hospital\.pulso DEFAULT VALUES;\n", re.S)
 KEPT = "-- (hospital.pulso: 0.1.0 has it, with its row)\n"
 
@@ -33,8 +36,10 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     generated, upgrade = (open(a, encoding="utf-8").read() for a in args)
-    head = upgrade[:upgrade.index(MARKER)]
-    wanted = head + tail_of(generated)
+    if MARKER not in upgrade or END not in upgrade:
+        raise SystemExit(f"refresh.py: {args[1]} lacks the line {MARKER.strip()!r} or {END.strip()!r}")
+    head, trailer = upgrade[:upgrade.index(MARKER)], upgrade[upgrade.index(END):]
+    wanted = head + tail_of(generated).rstrip("\n") + "\n" + trailer
     if check:
         if wanted != upgrade:
             print(f"{args[1]} is not the current install script from its cdc block on: "
