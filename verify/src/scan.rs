@@ -725,25 +725,15 @@ impl Scanner {
         let Some(x) = txid else { return Ok(()) };
         // the transaction's bookkeeping
         let pos = lsn; // order within the transaction (its seq0 is constant)
-        let sec = self.start.elapsed().as_secs() as u32;
-        let ev = self.ev;
-        let fresh = !self.txs.contains_key(&x);
-        let tx = self.txs.entry(x).or_insert_with(|| Tx {
-            minr: u64::MAX,
-            first_sec: sec,
-            ..Default::default()
-        });
-        if fresh {
-            self.queue.push_back((x, ev));
-        }
-        tx.last_ev = ev;
+        let heartbeat_table = self.pulso;
+        let tx = self.tx_seen(x);
         if repeated {
             tx.reps += 1;
             tx.minr = tx.minr.min(pos);
             return Ok(());
         }
         tx.pos.push(pos);
-        if t != self.pulso {
+        if t != heartbeat_table {
             tx.np = true;
         }
         match tx.c.iter_mut().find(|e| e.0 == t && e.1 == opi) {
@@ -1069,6 +1059,24 @@ impl Scanner {
         Ok(Some((t, dr, ds)))
     }
 
+    /// The bookkeeping of transaction `x`, opened (and queued for expiry) at its first event; the
+    /// current event is its last so far.
+    fn tx_seen(&mut self, x: u32) -> &mut Tx {
+        let ev = self.ev;
+        let sec = self.start.elapsed().as_secs() as u32;
+        let queue = &mut self.queue;
+        let tx = self.txs.entry(x).or_insert_with(|| {
+            queue.push_back((x, ev));
+            Tx {
+                minr: u64::MAX,
+                first_sec: sec,
+                ..Default::default()
+            }
+        });
+        tx.last_ev = ev;
+        tx
+    }
+
     /// A change's delta into the checkpoints: open ones that include it, the base (when the latest
     /// checkpoint includes it: so will every later one), or pending until the next checkpoint.
     fn account(&mut self, x: u32, t: u16, dr: i64, ds: u64) {
@@ -1109,18 +1117,7 @@ impl Scanner {
             ))
         })?;
         let Some(x) = txid else { return Ok(()) };
-        let ev = self.ev;
-        let sec = self.start.elapsed().as_secs() as u32;
-        let fresh = !self.txs.contains_key(&x);
-        let tx = self.txs.entry(x).or_insert_with(|| Tx {
-            minr: u64::MAX,
-            first_sec: sec,
-            ..Default::default()
-        });
-        if fresh {
-            self.queue.push_back((x, ev));
-        }
-        tx.last_ev = ev;
+        let tx = self.tx_seen(x);
         // the message comes last in its transaction
         let pos = u64::MAX - 1;
         if repeated {
