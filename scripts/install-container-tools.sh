@@ -7,15 +7,9 @@
 set -euo pipefail
 log() { echo "alimentador[install-container-tools]: $*"; }
 packages=(podman runc debootstrap containernetworking-plugins podman-compose python3-jsonschema)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  log "apt-get install ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_install_missing "${packages[@]}"
 base=localhost/alimentador-base:bookworm
 if ! podman image exists "$base"; then
   rootfs="$(mktemp -d /var/tmp/alimentador-rootfs.XXXXXX)"

