@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The lifecycle rules the manual states (docs/src/schema.md, docs/src/stream.md), checked with plain SQL
+# after runs of every profile (from alimentador_profiles(), not a hand list), each in a database of its
+# own with two concurrent streams, at several alimentador.time_scale values: no two stays of a patient
+# overlap, no vital-sign reading outside its stay, no appointment attended or missed before its date,
+# no exam result before its collection or without its report, nothing dated after the hospital clock
+# but the appointments booked ahead, no failed operation. Prints "lifecycle: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lib/cluster.sh
+. tests/lib/cluster.sh
+
+# Seconds each time_scale runs, and the rate of each of a database's two streams.
+PHASE_SECONDS="${LIFECYCLE_PHASE_SECONDS:-50}"
+RATE=15
+SCALES=(1 1440 40320)
+
+# Streams from sessions (CALL alimentador_run), two per database: the controls of the background
+# workers (alimentador_set_weights) are the server's, one profile at a time, while sessions take
+# their weights as an argument and run the same engine, batches and commits as a worker.
+new_cluster lifecycle "shared_preload_libraries = 'alimentador'" "alimentador.workers = 0" \
+  "wal_level = logical" "max_connections = 60" "alimentador.heartbeat_interval = 0" \
+  "alimentador.long_transaction_duration = '3s'"
+q "CREATE EXTENSION alimentador"
+mapfile -t PROFILES < <(q "SELECT nome FROM alimentador_profiles() ORDER BY nome")
+db_of() { echo "ciclo_${1//-/_}"; }
+echo "== lifecycle: ${#PROFILES[@]} profiles (${PROFILES[*]}), one database each, seeded"
+for p in "${PROFILES[@]}"; do
+  db="$(db_of "$p")"
+  q "CREATE DATABASE $db"
+  q -d "$db" "CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.3, 7)" >/dev/null
+done
+check "every profile has its database" eq "$(q "SELECT count(*) FROM pg_database WHERE datname LIKE 'ciclo\_%'")" "${#PROFILES[@]}"
+
+# broken DB: "rule=count" of each lifecycle rule's violations in that database (all 0 when it holds),
+# read against the hospital clock once the streams have stopped.
+broken() {
+  q -d "$1" "
+    WITH agora AS (SELECT alimentador_relogio() AS t)
+    SELECT concat_ws(' ',
+      'stays_overlap=' || (SELECT count(*) FROM hospital.internacoes a JOIN hospital.internacoes b
+                           ON b.paciente_id = a.paciente_id AND b.id > a.id
+                           WHERE a.data_entrada < coalesce(b.data_saida, 'infinity')
+                             AND b.data_entrada < coalesce(a.data_saida, 'infinity')),
+      'two_active_stays=' || (SELECT count(*) FROM (SELECT paciente_id FROM hospital.internacoes
+                              WHERE data_saida IS NULL GROUP BY 1 HAVING count(*) > 1) s),
+      'discharge_before_admission=' || (SELECT count(*) FROM hospital.internacoes WHERE data_saida < data_entrada),
+      'reading_outside_stay=' || (SELECT count(*) FROM hospital.sinais_vitais v
+                                  JOIN hospital.internacoes i ON i.id = v.internacao_id
+                                  WHERE v.medido_em < i.data_entrada OR v.medido_em > i.data_saida),
+      'attended_before_date=' || (SELECT count(*) FROM hospital.consultas, agora
+                                  WHERE status IN ('realizada', 'faltou') AND data > agora.t),
+      'result_before_collection=' || (SELECT count(*) FROM hospital.exames WHERE data_resultado < data),
+      'result_half_written=' || (SELECT count(*) FROM hospital.exames
+                                 WHERE (resultado IS NULL) <> (data_resultado IS NULL)
+                                    OR (resultado IS NULL) <> (laudo IS NULL)),
+      'dated_after_clock=' || (SELECT count(*) FROM hospital.exames, agora
+                               WHERE data > agora.t OR data_resultado > agora.t)
+                            + (SELECT count(*) FROM hospital.internacoes, agora
+                               WHERE data_entrada > agora.t OR data_saida > agora.t)
+                            + (SELECT count(*) FROM hospital.sinais_vitais, agora WHERE medido_em > agora.t),
+      'birth_out_of_range=' || (SELECT count(*) FROM hospital.pacientes, agora
+                                WHERE nascimento > agora.t::date OR nascimento < agora.t::date - interval '101 years'))"
+}
+# all_zero RESULT: every one of the nine rules was counted (a failed query counts none) and is 0.
+all_zero() {
+  if [ "$(grep -oE '[a-z_]+=0( |$)' <<<"$1" | wc -l)" != 9 ] || [ "$(wc -w <<<"$1")" != 9 ]; then
+    echo "    [$1]" >&2; return 1
+  fi
+}
+
+for scale in "${SCALES[@]}"; do
+  q "ALTER SYSTEM SET alimentador.time_scale = $scale" >/dev/null
+  q "SELECT pg_reload_conf()" >/dev/null
+  wait_for 10 "SELECT valor FROM alimentador_settings() WHERE nome = 'time_scale'" "$scale" >/dev/null
+  echo "== lifecycle: time_scale $scale, ${PHASE_SECONDS}s, two streams of ${RATE} ops/s per profile"
+  pids=()
+  for p in "${PROFILES[@]}"; do
+    for _ in 1 2; do
+      q -d "$(db_of "$p")" "CALL alimentador_run(duration => '${PHASE_SECONDS}s', rate => $RATE, weights => '$p')" \
+        >/dev/null 2>&1 &
+      pids+=($!)
+    done
+  done
+  ended=0
+  for pid in "${pids[@]}"; do wait "$pid" && ended=$((ended + 1)); done
+  check "time_scale $scale: all $((2 * ${#PROFILES[@]})) streams ran to their end" eq "$ended" "$((2 * ${#PROFILES[@]}))"
+  for p in "${PROFILES[@]}"; do
+    db="$(db_of "$p")"
+    check "time_scale $scale, $p: every lifecycle rule holds" all_zero "$(broken "$db")"
+    check "time_scale $scale, $p: no failed operation" eq \
+      "$(q -d "$db" "SELECT coalesce(sum(falhas), 0) || coalesce(' ' || string_agg(DISTINCT ultimo_erro, '; '), '') FROM alimentador_execucoes")" 0
+  done
+done
+
+# The rules above are not vacuous: the streams readmitted patients, discharged stays with readings
+# and attended appointments.
+totals() {
+  local sum="0" p
+  for p in "${PROFILES[@]}"; do sum="$sum + ($(q -d "$(db_of "$p")" "$1"))"; done
+  q "SELECT $sum"
+}
+check "patients were readmitted after a discharge" between \
+  "$(totals "SELECT count(*) FROM hospital.internacoes i WHERE i.created_at > (SELECT semeado_em FROM alimentador_semeadura)
+                 AND EXISTS (SELECT FROM hospital.internacoes e WHERE e.paciente_id = i.paciente_id AND e.id < i.id)")" 1 100000000
+check "stays with readings were discharged" between \
+  "$(totals "SELECT count(DISTINCT i.id) FROM hospital.internacoes i JOIN hospital.sinais_vitais v ON v.internacao_id = i.id WHERE i.data_saida IS NOT NULL")" 1 100000000
+check "appointments were attended or missed" between \
+  "$(totals "SELECT count(*) FROM hospital.consultas WHERE status IN ('realizada', 'faltou') AND updated_at > created_at")" 1 100000000
+
+summary lifecycle
