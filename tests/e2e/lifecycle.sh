@@ -108,4 +108,28 @@ check "stays with readings were discharged" between \
 check "appointments were attended or missed" between \
   "$(totals "SELECT count(*) FROM hospital.consultas WHERE status IN ('realizada', 'faltou') AND updated_at > created_at")" 1 100000000
 
+# The look-ups these rules added stay index-supported, in the statements as shipped, as generic plans
+# (what the stream's kept plans are), where the most partitions of readings exist.
+db="$(db_of sinais-vitais)"
+plan() {
+  psql -X -A -t -q -v ON_ERROR_STOP=1 -h "$PGDIR" -p "$PGPORT" -U postgres -d "$db" <<SQL
+SET plan_cache_mode = force_generic_plan;
+PREPARE alta(bigint, timestamptz, tid) AS $(grep -v '^--' sql/stream/update_internacao_alta.sql)
+PREPARE admissao(timestamptz, text, text, bigint) AS $(grep -v '^--' sql/stream/insert_internacao.sql)
+SELECT i.id AS alta_id, i.ctid AS alta_ctid, alimentador_relogio() - interval '2 hours' AS alta_em
+FROM hospital.internacoes i JOIN hospital.sinais_vitais v ON v.internacao_id = i.id
+WHERE i.data_saida IS NULL ORDER BY v.medido_em DESC LIMIT 1 \gset
+BEGIN;
+EXPLAIN (ANALYZE, COSTS OFF) EXECUTE alta(:alta_id, :'alta_em', :'alta_ctid');
+EXPLAIN (ANALYZE, COSTS OFF) EXECUTE admissao(alimentador_relogio(), 'motivo', 'quarto', 1);
+ROLLBACK;
+SQL
+}
+plans="$(plan)"
+check "a discharge reads only its stay's readings after its date: by index, the earlier days' partitions pruned" \
+  contains "$plans" "Subplans Removed"
+check "the discharge and the admission read no table whole" eq "$(grep -c 'Seq Scan' <<<"$plans")" 0
+check "the readings are read through their index" contains "$plans" "_internacao_id_idx"
+check "a patient's last discharge is read through internacoes_paciente_id_idx" contains "$plans" "internacoes_paciente_id_idx"
+
 summary lifecycle
