@@ -72,13 +72,18 @@ occupancy() {
 # report TITLE FIRST LAST: the statistics of the run; FIRST and LAST are the stats lines compared for
 # stability (weeks 6 and 12, or the start and the end of the real-time run).
 report() {
-  local first="$2" last="$3" what="occupancy (census / beds)"
-  [ "$(field "$last" beds)" != none ] || what="patients in hospital / registered (no beds)"
+  local first="$2" last="$3"
   echo "== $1"
   echo "  first: $first"
   echo "  last:  $last"
-  band "$what, %" "$(occupancy "$last")" 75 85
-  band "  its change, first to last, %" "$(change_pct "$(occupancy "$first")" "$(occupancy "$last")")" 0 10
+  if [ "$(field "$last" beds)" != none ]; then
+    band "occupancy (census / beds), %" "$(occupancy "$last")" 75 85
+    band "  its change, first to last, %" "$(change_pct "$(occupancy "$first")" "$(occupancy "$last")")" 0 10
+  else
+    # No bed capacity to compare with: the census's share of the registered patients, and its drift.
+    printf '  %-44s %10s   (no alimentador.leitos: no band)\n' "patients in hospital / registered, %" "$(occupancy "$last")"
+    band "  the census's change, first to last, %" "$(change_pct "$(field "$first" census)" "$(field "$last" census)")" 0 10
+  fi
   band "mean stay, last 4 weeks, days" "$(field "$last" stay_days)" 3.5 6
   band "no-show of appointments due, last 4 weeks, %" "$(field "$last" no_show_pct)" 15 35
   band "appointments booked ahead: change, %" "$(change_pct "$(field "$first" booked)" "$(field "$last" booked)")" 0 15
