@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lifecycle rules the manual states (docs/src/schema.md, docs/src/stream.md), checked with plain SQL
 # after runs of every profile (from alimentador_profiles(), not a hand list), each in a database of its
-# own with two concurrent streams, at several alimentador.time_scale values: no two stays of a patient
+# own with two concurrent streams, at several alimentador.time_scale values, then the background
+# workers (two per database): no two stays of a patient
 # overlap, no vital-sign reading outside its stay, no appointment attended or missed before its date,
 # no exam result before its collection or without its report, nothing dated after the hospital clock
 # but the appointments booked ahead, no failed operation. Prints "lifecycle: N passed, N failed".
@@ -17,10 +18,11 @@ SCALES=(1 1440 40320)
 
 # Streams from sessions (CALL alimentador_run), two per database: the controls of the background
 # workers (alimentador_set_weights) are the server's, one profile at a time, while sessions take
-# their weights as an argument and run the same engine, batches and commits as a worker.
+# their weights as an argument and run the same engine, batches and commits as a worker. The
+# background workers, two per database, then run one profile everywhere (see the end).
 new_cluster lifecycle "shared_preload_libraries = 'alimentador'" "alimentador.workers = 0" \
-  "wal_level = logical" "max_connections = 60" "alimentador.heartbeat_interval = 0" \
-  "alimentador.long_transaction_duration = '3s'"
+  "wal_level = logical" "max_connections = 80" "max_worker_processes = 24" "alimentador.heartbeat_interval = 0" \
+  "alimentador.long_transaction_duration = '3s'" "alimentador.enabled = off" "alimentador.rate = 30"
 q "CREATE EXTENSION alimentador"
 mapfile -t PROFILES < <(q "SELECT nome FROM alimentador_profiles() ORDER BY nome")
 db_of() { echo "ciclo_${1//-/_}"; }
@@ -31,6 +33,14 @@ for p in "${PROFILES[@]}"; do
   q -d "$db" "CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.3, 7)" >/dev/null
 done
 check "every profile has its database" eq "$(q "SELECT count(*) FROM pg_database WHERE datname LIKE 'ciclo\_%'")" "${#PROFILES[@]}"
+# Two background workers per database, paused until the last phase.
+dbs="$(for p in "${PROFILES[@]}"; do db_of "$p"; done | paste -sd,)"
+q "ALTER SYSTEM SET alimentador.database = '$dbs'" >/dev/null
+q "ALTER SYSTEM SET alimentador.workers = 2" >/dev/null
+cluster_stop "$PGDIR"; cluster_start "$PGDIR"
+check "two paused workers per database" wait_for 30 \
+  "SELECT count(*) FILTER (WHERE estado = 'paused') || '/' || count(DISTINCT banco) FROM alimentador_status()" \
+  "$((2 * ${#PROFILES[@]}))/${#PROFILES[@]}"
 
 # broken DB: "rule=count" of each lifecycle rule's violations in that database (all 0 when it holds),
 # read against the hospital clock once the streams have stopped.
@@ -89,9 +99,27 @@ for scale in "${SCALES[@]}"; do
     db="$(db_of "$p")"
     check "time_scale $scale, $p: every lifecycle rule holds" all_zero "$(broken "$db")"
     check "time_scale $scale, $p: no failed operation" eq \
-      "$(q -d "$db" "SELECT coalesce(sum(falhas), 0) || coalesce(' ' || string_agg(DISTINCT ultimo_erro, '; '), '') FROM alimentador_execucoes")" 0
+      "$(q -d "$db" "SELECT coalesce(sum(falhas), 0) || CASE WHEN sum(falhas) > 0 THEN ' ' || string_agg(DISTINCT ultimo_erro, '; ') ELSE '' END FROM alimentador_execucoes")" 0
   done
 done
+
+# The background workers, two per database, with the profile that writes the most readings (the
+# controls are the server's: one profile for every database), at the fastest clock.
+echo "== lifecycle: the background workers, sinais-vitais in every database, time_scale 40320, ${PHASE_SECONDS}s"
+q "SELECT alimentador_set_weights('sinais-vitais'), alimentador_resume()" >/dev/null
+check "every worker runs" wait_for 30 "SELECT count(*) FILTER (WHERE estado = 'running') FROM alimentador_status()" "$((2 * ${#PROFILES[@]}))"
+sleep "$PHASE_SECONDS"
+q "SELECT alimentador_pause()" >/dev/null
+check "every worker paused" wait_for 30 "SELECT count(*) FILTER (WHERE estado = 'paused') FROM alimentador_status()" "$((2 * ${#PROFILES[@]}))"
+check "the workers streamed in every database" eq \
+  "$(q "SELECT count(*) FROM (SELECT banco FROM alimentador_status() GROUP BY 1 HAVING sum(feitas) > 0) s")" "${#PROFILES[@]}"
+for p in "${PROFILES[@]}"; do
+  check "workers, $p's database: every lifecycle rule holds" all_zero "$(broken "$(db_of "$p")")"
+done
+# (A lock wait that timed out is retried and counted in esperas_por_lock, not a failure; it may be
+# the last error shown.)
+check "workers: no failed operation" eq \
+  "$(q "SELECT sum(falhas) || CASE WHEN sum(falhas) > 0 THEN ' ' || string_agg(DISTINCT ultimo_erro, '; ') ELSE '' END FROM alimentador_status()")" 0
 
 # The rules above are not vacuous: the streams readmitted patients, discharged stays with readings
 # and attended appointments.
