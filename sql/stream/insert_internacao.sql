@@ -10,8 +10,14 @@
 -- and spent 0.5 ms on each skip). A scalar count, not NOT EXISTS: the planner could turn that into a
 -- merge anti join reading the whole index. A concurrent admission of the same patient is a skip too
 -- (ON CONFLICT on that index).
+-- Dated $1, or at the patient's last discharge when that is later ($1 is drawn up to 12 h back, and
+-- the patient may have left since): a patient's stays never overlap. The patient's stays are few and
+-- read through internacoes_paciente_id_idx; a stay being discharged meanwhile is still active in
+-- this statement's snapshot, so the attempt skips rather than missing its discharge.
 INSERT INTO hospital.internacoes (paciente_id, data_entrada, motivo, quarto)
-SELECT c.id, $1, $2, $3
+SELECT c.id,
+       GREATEST($1, (SELECT max(i.data_saida) FROM hospital.internacoes i WHERE i.paciente_id = c.id)),
+       $2, $3
 FROM (SELECT coalesce((SELECT id FROM hospital.pacientes WHERE id >= $4
                         ORDER BY id LIMIT 1 FOR KEY SHARE SKIP LOCKED),
                        (SELECT id FROM hospital.pacientes
