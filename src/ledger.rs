@@ -125,7 +125,11 @@ impl Ledger {
             if acl != pg_sys::AclResult::ACLCHECK_OK {
                 pg_sys::aclcheck_error(acl, pg_sys::ObjectType::OBJECT_TABLE, TABLE.as_ptr());
             }
+            #[cfg(not(any(feature = "pg17", feature = "pg18")))]
             let index = pg_sys::RelationGetPrimaryKeyIndex(rel);
+            // PostgreSQL 17 also offers a deferrable key on request; ours is not deferrable.
+            #[cfg(any(feature = "pg17", feature = "pg18"))]
+            let index = pg_sys::RelationGetPrimaryKeyIndex(rel, false);
             let mut key = pg_sys::ScanKeyData::default();
             pg_sys::ScanKeyInit(
                 &mut key,
@@ -182,16 +186,18 @@ unsafe fn update_with_index(
 ) {
     // SAFETY: see the function's contract.
     unsafe {
-        #[cfg(feature = "pg15")]
+        #[cfg(not(any(feature = "pg16", feature = "pg17", feature = "pg18")))]
         let indexed = {
             pg_sys::simple_heap_update(rel, old, new);
             !heap_only(new)
         };
-        #[cfg(not(feature = "pg15"))]
+        // PostgreSQL 16 tells which indexes the update needs.
+        #[cfg(any(feature = "pg16", feature = "pg17", feature = "pg18"))]
         let indexed = {
             let mut update_indexes = pg_sys::TU_UpdateIndexes::TU_None;
             pg_sys::simple_heap_update(rel, old, new, &mut update_indexes);
-            update_indexes != pg_sys::TU_UpdateIndexes::TU_None
+            // (TU_Summarizing would ask for BRIN indexes only: the primary key is a B-tree.)
+            update_indexes == pg_sys::TU_UpdateIndexes::TU_All
         };
         if indexed {
             let index_rel = pg_sys::index_open(index, pg_sys::RowExclusiveLock as pg_sys::LOCKMODE);
@@ -213,7 +219,7 @@ unsafe fn update_with_index(
 }
 
 /// Whether a tuple is a heap-only tuple (HeapTupleIsHeapOnly, a macro in C).
-#[cfg(feature = "pg15")]
+#[cfg(not(any(feature = "pg16", feature = "pg17", feature = "pg18")))]
 unsafe fn heap_only(tuple: pg_sys::HeapTuple) -> bool {
     // SAFETY: a valid heap tuple.
     unsafe { (*(*tuple).t_data).t_infomask2 & pg_sys::HEAP_ONLY_TUPLE as u16 != 0 }
