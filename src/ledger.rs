@@ -95,7 +95,9 @@ impl Ledger {
                 .first()
                 .get_one::<i64>()
                 .unwrap_or_else(|e| panic!("reading the ledger's number: {e}"))
-                .unwrap_or_else(|| panic!("the ledger's row of worker {worker} could not be created"))
+                .unwrap_or_else(|| {
+                    panic!("the ledger's row of worker {worker} could not be created")
+                })
         })
     }
 
@@ -118,18 +120,26 @@ impl Ledger {
                 TABLE.as_ptr().cast_mut(),
                 -1,
             );
-            let relid =
-                pg_sys::RangeVarGetRelidExtended(range, row_exclusive, 0, None, std::ptr::null_mut());
+            let relid = pg_sys::RangeVarGetRelidExtended(
+                range,
+                row_exclusive,
+                0,
+                None,
+                std::ptr::null_mut(),
+            );
             let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);
-            let acl = pg_sys::pg_class_aclcheck(relid, pg_sys::GetUserId(), pg_sys::ACL_UPDATE as pg_sys::AclMode);
+            let acl = pg_sys::pg_class_aclcheck(
+                relid,
+                pg_sys::GetUserId(),
+                pg_sys::ACL_UPDATE as pg_sys::AclMode,
+            );
             if acl != pg_sys::AclResult::ACLCHECK_OK {
                 pg_sys::aclcheck_error(acl, pg_sys::ObjectType::OBJECT_TABLE, TABLE.as_ptr());
             }
-            #[cfg(not(any(feature = "pg17", feature = "pg18")))]
-            let index = pg_sys::RelationGetPrimaryKeyIndex(rel);
-            // PostgreSQL 17 also offers a deferrable key on request; ours is not deferrable.
-            #[cfg(any(feature = "pg17", feature = "pg18"))]
-            let index = pg_sys::RelationGetPrimaryKeyIndex(rel, false);
+            // RelationGetIndexList fills in rd_pkindex, the primary key's index (the same field in
+            // every major, where RelationGetPrimaryKeyIndex's arguments differ).
+            pg_sys::list_free(pg_sys::RelationGetIndexList(rel));
+            let index = (*rel).rd_pkindex;
             let mut key = pg_sys::ScanKeyData::default();
             pg_sys::ScanKeyInit(
                 &mut key,
