@@ -7,12 +7,12 @@
 //! wrong. Sequence numbers are taken from `alimentador_razao` in the same transaction: gap-free
 //! across worker restarts, crash restarts and server restarts. The format is in docs/src/cdc.md.
 //!
-//! The number is taken by updating the stream's row in place (heap_update, as PostgreSQL's own
+//! The number is taken by updating the stream's row on the heap (heap_update, as PostgreSQL's own
 //! catalog code updates its rows) rather than through an UPDATE statement: it runs once per stream
-//! transaction, and a statement's parse-free but still full executor round (plan check, executor
-//! start and end, a snapshot, a result set) cost more than the update itself (issue 23). The row is
-//! the same, updated by the same transaction (HOT, so no index entry, the usual case): what the
-//! guarantees rest on is unchanged.
+//! transaction, and a kept statement's executor round (plan check, executor start and end, a
+//! snapshot, a result set) cost more than the update itself (issue 23). The row is the same,
+//! updated in the same transaction (HOT, so no index entry, the usual case): what the guarantees
+//! rest on is unchanged.
 
 use std::ffi::CString;
 
@@ -128,13 +128,16 @@ impl Ledger {
                 std::ptr::null_mut(),
             );
             let rel = pg_sys::table_open(relid, pg_sys::NoLock as pg_sys::LOCKMODE);
-            let acl = pg_sys::pg_class_aclcheck(
-                relid,
-                pg_sys::GetUserId(),
-                pg_sys::ACL_UPDATE as pg_sys::AclMode,
-            );
-            if acl != pg_sys::AclResult::ACLCHECK_OK {
-                pg_sys::aclcheck_error(acl, pg_sys::ObjectType::OBJECT_TABLE, TABLE.as_ptr());
+            // The statement reads the row (SELECT) and changes it (UPDATE).
+            for privilege in [pg_sys::ACL_SELECT, pg_sys::ACL_UPDATE] {
+                let acl = pg_sys::pg_class_aclcheck(
+                    relid,
+                    pg_sys::GetUserId(),
+                    privilege as pg_sys::AclMode,
+                );
+                if acl != pg_sys::AclResult::ACLCHECK_OK {
+                    pg_sys::aclcheck_error(acl, pg_sys::ObjectType::OBJECT_TABLE, TABLE.as_ptr());
+                }
             }
             // RelationGetIndexList fills in rd_pkindex, the primary key's index (the same field in
             // every major, where RelationGetPrimaryKeyIndex's arguments differ).
