@@ -13,5 +13,8 @@ check "bench/run.sh ends well" eq "$rc" 0
 ratios() { sed -n '/^== every ratio/,$p' <<<"$out" | grep -E "^$1: "; }
 check "the stream's ratios are printed" eq "$(ratios stream | wc -l)" 8
 check "the seed's ratios are printed" between "$(ratios seed | wc -l)" 1 10
+check "the PL/pgSQL comparison's ratios are printed" eq "$(ratios plpgsql | wc -l)" 7
 check "every ratio is a number" eq "$(ratios '(stream|seed)' | grep -cvE ' [0-9]+\.[0-9]+x( |$)')" 0
+check "every PL/pgSQL ratio is two numbers" eq \
+  "$(ratios plpgsql | grep -cvE ' (-?[0-9]+%|[0-9]+\.[0-9]+x) +(-?[0-9]+%|[0-9]+\.[0-9]+x)( |$)')" 0
 summary bench

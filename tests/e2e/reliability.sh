@@ -151,6 +151,14 @@ q -d $DB "GRANT USAGE ON SCHEMA hospital TO fantasma;
           GRANT SELECT, INSERT, UPDATE ON alimentador_razao TO fantasma"
 check "with the grants of docs/src/security.md the worker streams as a plain role" wait_for 10 "SELECT estado FROM alimentador_status()" running
 check "…and commits operations" wait_for 10 "SELECT feitas > 0 AND falhas = 0 FROM alimentador_status()" t
+# The ledger numbers its transactions by updating the worker's row on the heap (src/ledger.rs): the
+# privileges an UPDATE statement would need are checked there too.
+q -d $DB "REVOKE UPDATE ON alimentador_razao FROM fantasma"
+check "without UPDATE on alimentador_razao the ledger's numbering is refused" \
+  wait_log 10 'permission denied for table alimentador_razao'
+check "…and the worker waits for the privilege" wait_for 15 "SELECT estado FROM alimentador_status()" "waiting for privileges"
+q -d $DB "GRANT UPDATE ON alimentador_razao TO fantasma"
+check "…granted again, it streams" wait_for 15 "SELECT estado FROM alimentador_status()" running
 q "REVOKE CONNECT ON DATABASE $DB FROM PUBLIC; REVOKE CONNECT ON DATABASE $DB FROM fantasma"
 denied_before=$(log_count "FATAL:  permission denied for database \"$DB\"")
 q "SELECT pg_terminate_backend(pid) FROM alimentador_status() WHERE pid IS NOT NULL" >/dev/null

@@ -70,6 +70,11 @@ pg_copy() {
     mkdir -p "$dir${prefix#"$root"}" "$dir${sharedir#"$root"}"
     cp -a "$prefix/." "$dir${prefix#"$root"}/"
     cp -a "$sharedir/." "$dir${sharedir#"$root"}/"
+    # The copy's pg_config names the headers relative to it too (DIR/include/postgresql/15/server):
+    # the server's headers, only read when building against the copy, are linked, not copied.
+    local includedir; includedir="$("$pg_config" --includedir-server)"
+    mkdir -p "$(dirname "$dir${includedir#"$root"}")"
+    [ -e "$dir${includedir#"$root"}" ] || ln -s "$includedir" "$dir${includedir#"$root"}"
     echo "$dir${bindir#"$root"}/pg_config"
   fi
   chmod -R a+rX "$dir"
