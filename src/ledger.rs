@@ -69,8 +69,9 @@ impl Ledger {
         seq
     }
 
-    /// The worker's next number: its row updated in place, or the row's creation with 1 for a
-    /// worker's first transaction ever.
+    /// The worker's next number: its row updated in place, or else the statement that creates the
+    /// row with 1 for a worker's first transaction ever (and takes the next number when the row is
+    /// there but the heap update declined it).
     fn next(&mut self, worker: i32) -> i64 {
         if let Some(seq) = self.bump(worker) {
             return seq;
@@ -108,7 +109,8 @@ impl Ledger {
     /// snapshot (as an UPDATE in READ COMMITTED sees it; only its own stream updates a row, and an
     /// update by anyone else in between fails this transaction, which is then retried) and replaced
     /// by heap_update, which writes the same WAL, statistics and HOT chain as the statement. None
-    /// when the stream has no row yet.
+    /// when the stream has no row yet, or when the table is not the plain one the extension made
+    /// (another index, a trigger, row security): the statement in `next` then does it all.
     fn bump(&self, worker: i32) -> Option<i64> {
         let row_exclusive = pg_sys::RowExclusiveLock as pg_sys::LOCKMODE;
         // SAFETY: inside a transaction; every pointer is PostgreSQL's for the call's duration, the
@@ -141,8 +143,21 @@ impl Ledger {
             }
             // RelationGetIndexList fills in rd_pkindex, the primary key's index (the same field in
             // every major, where RelationGetPrimaryKeyIndex's arguments differ).
-            pg_sys::list_free(pg_sys::RelationGetIndexList(rel));
+            let indexes = pg_sys::RelationGetIndexList(rel);
+            let index_count = if indexes.is_null() { 0 } else { (*indexes).length };
+            pg_sys::list_free(indexes);
             let index = (*rel).rd_pkindex;
+            // The heap update maintains the primary key only and fires nothing: a table someone
+            // gave another index, a trigger or row security goes through the statement instead.
+            let form = (*rel).rd_rel;
+            if index_count != 1
+                || index == pg_sys::InvalidOid
+                || (*form).relhastriggers
+                || (*form).relrowsecurity
+            {
+                pg_sys::table_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+                return None;
+            }
             let mut key = pg_sys::ScanKeyData::default();
             pg_sys::ScanKeyInit(
                 &mut key,

@@ -113,6 +113,28 @@ check "the primary key indexes every version (amcheck)" eq \
 check "and finds each worker's last number" eq \
   "$(q -d $DB "SET enable_seqscan = off; SELECT string_agg(worker || '=' || seq, ',' ORDER BY worker) FROM alimentador_razao WHERE worker IN (0, 1)")" "$seen"
 
+echo "== ledger: a table given another index and a trigger"
+# The heap update maintains the primary key only and fires no trigger: given another index or a
+# trigger, the worker numbers through the statement (INSERT … ON CONFLICT DO UPDATE) instead.
+q -d $DB "CREATE TABLE razao_disparos (n bigint NOT NULL);
+          INSERT INTO razao_disparos VALUES (0);
+          CREATE FUNCTION conta_razao() RETURNS trigger LANGUAGE plpgsql
+            AS 'BEGIN UPDATE public.razao_disparos SET n = n + 1; RETURN NEW; END';
+          CREATE INDEX razao_atualizada_idx ON alimentador_razao (atualizada_em);
+          CREATE TRIGGER conta_razao BEFORE UPDATE ON alimentador_razao
+            FOR EACH ROW EXECUTE FUNCTION conta_razao()" >/dev/null
+q -d $DB "SELECT alimentador_resume()" >/dev/null
+running
+sleep 2
+q -d $DB "SELECT alimentador_pause()" >/dev/null
+paused
+check "the trigger fired for the ledger's updates" test "$(q -d $DB "SELECT n FROM razao_disparos")" -gt 0
+check "no gap, no repeat, every message matches" read_ledger
+check "the other index indexes every version (amcheck)" eq \
+  "$(q -d $DB "SELECT bt_index_check('razao_atualizada_idx', true)")" ""
+q -d $DB "DROP TRIGGER conta_razao ON alimentador_razao; DROP INDEX razao_atualizada_idx;
+          DROP FUNCTION conta_razao(); DROP TABLE razao_disparos" >/dev/null
+
 echo "== ledger: keys"
 stream_at_level keys
 check "with alimentador.ledger = keys each message lists exactly the primary keys its transaction changed" read_ledger --keys
