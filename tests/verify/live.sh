@@ -39,6 +39,7 @@ new_cluster verify-live "shared_preload_libraries = 'alimentador'" "alimentador.
   "alimentador.weights = '$STREAM_WEIGHTS'" "alimentador.heartbeat_interval = 1" \
   "alimentador.marker_interval = 2s" "wal_level = logical" "max_replication_slots = 4" "max_wal_senders = 4" ||
   { check "a cluster with the extension preloaded" false; summary "$NAME"; exit 1; }
+trap cleanup EXIT  # new_cluster set its own
 q "CREATE DATABASE $STREAM_DB"
 q -d $STREAM_DB "BEGIN; CREATE EXTENSION alimentador; SELECT count(*) FROM alimentador_seed(0.5, 7); COMMIT" >/dev/null
 wait_for 20 "SELECT string_agg(estado, ',') FROM alimentador_status()" paused,paused $STREAM_DB ||
