@@ -244,6 +244,12 @@ pub struct Acc {
     pub workers: BTreeMap<i64, Seqs>,
     pub dup_seq: Examples,
     pub checkpoints: Vec<CheckpointResult>,
+    /// Debezium's transaction metadata: END records read, transactions judged against one, and
+    /// those whose events (or ledger message) differ from it
+    pub metadata_ends: u64,
+    pub metadata_transactions: u64,
+    pub metadata_differ: Examples,
+    pub ledger_metadata_differ: Examples,
 }
 
 impl Acc {
@@ -302,6 +308,7 @@ impl Acc {
             self.ledger_back = o.ledger_back.clone();
         }
         self.ledger_messages = self.ledger_messages.max(o.ledger_messages);
+        self.metadata_ends += o.metadata_ends;
         self.checkpoint_messages = self.checkpoint_messages.max(o.checkpoint_messages);
     }
 
@@ -389,6 +396,26 @@ impl Acc {
                 format!("{} transaction(s) whose events differ from their ledger message (incomplete: events lost): {}", self.differ_count, ex.join("; ")),
             ));
         }
+        if self.metadata_differ.count > 0 {
+            f.push((
+                "metadata-counts-differ".into(),
+                format!(
+                    "{} transaction(s) whose events differ from Debezium's transaction metadata (its END record's data_collections: incomplete, events lost, or extra): {}",
+                    self.metadata_differ.count,
+                    self.metadata_differ.shown()
+                ),
+            ));
+        }
+        if self.ledger_metadata_differ.count > 0 {
+            f.push((
+                "ledger-metadata-differ".into(),
+                format!(
+                    "{} transaction(s) whose ledger message and Debezium's END record disagree on the rows per table (one of the two sources is wrong): {}",
+                    self.ledger_metadata_differ.count,
+                    self.ledger_metadata_differ.shown()
+                ),
+            ));
+        }
         if self.dup_seq.count > 0 {
             f.push((
                 "duplicated-seq".into(),
@@ -466,6 +493,12 @@ impl Acc {
                 self.missing_ledger.shown()
             ));
         }
+        if self.metadata_transactions > 0 {
+            n.push(format!(
+                "{} transaction(s) also checked against Debezium's transaction metadata (END records of <topic.prefix>.transaction)",
+                self.metadata_transactions
+            ));
+        }
         if self.rowless > 0 {
             n.push(format!("{} ledgered transaction(s) that changed no rows (schema changes of the ddl profiles)", self.rowless));
         }
@@ -500,7 +533,11 @@ impl Acc {
             w.push("no alimentador.checkpoint message in the input: no digest compared (SELECT * FROM alimentador_checkpoint(); while the stream runs)".into());
         }
         if self.ledger_messages == 0 {
-            w.push("no alimentador.tx message in the input (alimentador.ledger = off?): transactions are not checked, only the checkpoints".into());
+            if self.metadata_ends > 0 {
+                w.push("no alimentador.tx message in the input (alimentador.ledger = off?): transactions are checked against Debezium's transaction metadata only".into());
+            } else {
+                w.push("no alimentador.tx message in the input (alimentador.ledger = off?): transactions are not checked, only the checkpoints (provide.transaction.metadata=true would check them against Debezium's END records)".into());
+            }
         }
         w
     }

@@ -69,6 +69,20 @@ struct Payload<'a> {
     status: Option<Cow<'a, str>>,
     #[serde(default)]
     ts_ms: Option<serde::de::IgnoredAny>,
+    /// Debezium's transaction metadata (provide.transaction.metadata=true): a BEGIN or END record's
+    /// transaction id ("txId:lsn"), and the END's events per table
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data_collections: Option<Vec<DataCollection<'a>>>,
+}
+
+/// One table's events in a transaction, as Debezium's END record counts them.
+#[derive(Deserialize)]
+struct DataCollection<'a> {
+    #[serde(borrow)]
+    data_collection: Cow<'a, str>,
+    event_count: u64,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +207,9 @@ pub struct TxRec {
     pub minr: u64,
     pub reps: u32,
     pub np: bool,
+    /// (table, events) of Debezium's END record of the transaction, when one came
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<Vec<(u16, u32)>>,
 }
 
 impl TxRec {
@@ -217,6 +234,9 @@ impl TxRec {
         self.minr = self.minr.min(o.minr);
         self.reps += o.reps;
         self.np |= o.np;
+        if self.m.is_none() {
+            self.m.clone_from(&o.m);
+        }
     }
 }
 
@@ -245,6 +265,9 @@ pub fn judge(acc: &mut Acc, rec: &TxRec, tables: &dyn Fn(u16) -> String) {
         }
     }
     let changes: u32 = rec.c.iter().map(|c| c.2).sum();
+    if let Some(m) = &rec.m {
+        judge_metadata(acc, rec, m, tables);
+    }
     if rec.l.is_empty() {
         if changes > 0 && !rec.np {
             acc.heartbeats += 1;
@@ -305,6 +328,63 @@ pub fn judge(acc: &mut Acc, rec: &TxRec, tables: &dyn Fn(u16) -> String) {
         if acc.differ.len() > 2 * crate::report::KEEP {
             acc.differ.sort_by_key(|d| d.txid);
             acc.differ.truncate(crate::report::KEEP);
+        }
+    }
+}
+
+/// (table, events) per table of a transaction's change events (first deliveries) or of its ledger
+/// message's rows, sorted, without zeros: what Debezium's END record counts.
+fn per_table(c: &[(u16, u8, u32)]) -> Vec<(u16, u32)> {
+    let mut v: Vec<(u16, u32)> = Vec::new();
+    for &(t, _, n) in c.iter().filter(|e| e.2 > 0) {
+        match v.iter_mut().find(|e| e.0 == t) {
+            Some(e) => e.1 += n,
+            None => v.push((t, n)),
+        }
+    }
+    v.sort_unstable();
+    v
+}
+
+/// Differences "table END n events m (lost|extra)" between two per-table counts (want, got).
+fn differences(
+    want: &[(u16, u32)],
+    got: &[(u16, u32)],
+    tables: &dyn Fn(u16) -> String,
+    what: &str,
+    other: &str,
+) -> Vec<String> {
+    let mut keys: Vec<u16> = want.iter().chain(got).map(|e| e.0).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let find = |v: &[(u16, u32)], t: u16| v.iter().find(|e| e.0 == t).map_or(0, |e| e.1);
+    keys.into_iter()
+        .filter(|&t| find(want, t) != find(got, t))
+        .map(|t| {
+            let (w, g) = (find(want, t), find(got, t));
+            let why = if g < w { "lost" } else { "extra" };
+            format!("{} {what} {w} {other} {g} ({why})", tables(t))
+        })
+        .collect()
+}
+
+/// Debezium's transaction metadata as a second source of truth: the END record's events per table
+/// against the events that arrived, and against the ledger message when there is one.
+fn judge_metadata(acc: &mut Acc, rec: &TxRec, m: &[(u16, u32)], tables: &dyn Fn(u16) -> String) {
+    acc.metadata_transactions += 1;
+    let d = differences(m, &per_table(&rec.c), tables, "END", "events");
+    if !d.is_empty() {
+        acc.metadata_differ
+            .add(format!("txId {}: {}", rec.x, d.join(", ")));
+    }
+    if let Some((worker, seq, linhas)) = rec.l.first() {
+        let d = differences(m, &per_table(linhas), tables, "END", "ledger");
+        if !d.is_empty() {
+            acc.ledger_metadata_differ.add(format!(
+                "txId {} (worker {worker} seq {seq}): {}",
+                rec.x,
+                d.join(", ")
+            ));
         }
     }
 }
@@ -377,19 +457,28 @@ struct Tx {
     first_sec: u32,
     np: bool,
     complete: bool,
+    /// Debezium's END record's (table, events), sorted
+    m: Option<Vec<(u16, u32)>>,
 }
 
 impl Tx {
+    /// Whether a source of truth says how many events to expect (the ledger, Debezium's END).
+    fn expected(&self) -> bool {
+        !self.l.is_empty() || self.m.is_some()
+    }
+    /// Complete: its events equal what every source of truth it has expects.
     fn update_complete(&mut self) {
-        self.complete = match self.l.first() {
-            None => false,
-            Some((_, _, linhas)) => {
-                let mut want: Vec<&(u16, u8, u32)> = linhas.iter().filter(|e| e.2 > 0).collect();
-                let mut got: Vec<&(u16, u8, u32)> = self.c.iter().collect();
-                want.sort();
-                got.sort();
-                want == got
-            }
+        let ledger = self.l.first().map(|(_, _, linhas)| {
+            let mut want: Vec<&(u16, u8, u32)> = linhas.iter().filter(|e| e.2 > 0).collect();
+            let mut got: Vec<&(u16, u8, u32)> = self.c.iter().collect();
+            want.sort();
+            got.sort();
+            want == got
+        });
+        let metadata = self.m.as_ref().map(|m| *m == per_table(&self.c));
+        self.complete = match (ledger, metadata) {
+            (None, None) => false,
+            (l, m) => l.unwrap_or(true) && m.unwrap_or(true),
         };
     }
 }
@@ -574,7 +663,11 @@ impl Scanner {
         };
         self.acc.enveloped[usize::from(schema.is_some())] += 1;
         let Some(op) = p.op.as_deref() else {
-            if matches!(p.status.as_deref(), Some("BEGIN" | "END")) {
+            if p.status.as_deref() == Some("END") {
+                self.ev += 1;
+                return self.transaction_end(&p, where_);
+            }
+            if p.status.as_deref() == Some("BEGIN") {
                 *self
                     .acc
                     .skipped
@@ -740,7 +833,7 @@ impl Scanner {
             Some(e) => e.2 += 1,
             None => tx.c.push((t, opi, 1)),
         }
-        if !tx.l.is_empty() {
+        if tx.expected() {
             tx.update_complete();
         }
         // the row
@@ -1102,6 +1195,54 @@ impl Scanner {
         }
     }
 
+    /// Debezium's END record of a transaction (provide.transaction.metadata=true): its events per
+    /// table, a second source of truth beside the ledger message. It comes after the transaction's
+    /// events on its own topic (`<topic.prefix>.transaction`), so it sits last in its order.
+    fn transaction_end(&mut self, p: &Payload, where_: &dyn Fn() -> String) -> Result<(), Error> {
+        let id = p.id.as_deref().unwrap_or("");
+        // PostgreSQL's transaction id is "txId:lsn"
+        let Some(x) = id.split(':').next().and_then(|t| t.parse::<u64>().ok()) else {
+            return Err(Error::Input(format!(
+                "{}: a transaction metadata END record without a PostgreSQL transaction id (\"txId:lsn\"): {id:?}",
+                where_()
+            )));
+        };
+        let x = x as u32;
+        let mut m: Vec<(u16, u32)> = Vec::new();
+        let mut h = FxHasher::default();
+        h.write(b"END");
+        h.write(id.as_bytes());
+        for dc in p.data_collections.as_deref().unwrap_or(&[]) {
+            h.write(dc.data_collection.as_bytes());
+            h.write_u64(dc.event_count);
+            // "hospital.consultas"; a partition of sinais_vitais counts as the table
+            let Some(table) = dc.data_collection.strip_prefix("hospital.") else {
+                continue;
+            };
+            let t = self.tables.index(table);
+            match m.iter_mut().find(|e| e.0 == t) {
+                Some(e) => e.1 += dc.event_count as u32,
+                None => m.push((t, dc.event_count as u32)),
+            }
+        }
+        m.retain(|e| e.1 > 0);
+        m.sort_unstable();
+        let repeated = self.window.seen(h.finish());
+        let tx = self.tx_seen(x);
+        let pos = u64::MAX;
+        if repeated {
+            tx.reps += 1;
+            tx.minr = tx.minr.min(pos);
+            return Ok(());
+        }
+        tx.pos.push(pos);
+        tx.m = Some(m);
+        tx.update_complete();
+        self.acc.metadata_ends += 1;
+        self.expire();
+        Ok(())
+    }
+
     fn ledger(
         &mut self,
         txid: Option<u32>,
@@ -1301,6 +1442,7 @@ impl Scanner {
             minr: tx.minr,
             reps: tx.reps,
             np: tx.np,
+            m: tx.m,
         };
         if let Some(out) = self.shard_out.as_mut() {
             let _ = serde_json::to_writer(&mut *out, &rec);
@@ -1337,7 +1479,7 @@ impl Scanner {
                     && !self
                         .txs
                         .iter()
-                        .any(|(x, t)| !t.l.is_empty() && !t.complete && cp.msg.snap.includes(*x)));
+                        .any(|(x, t)| t.expected() && !t.complete && cp.msg.snap.includes(*x)));
             if !ready {
                 i += 1;
                 continue;
