@@ -39,7 +39,7 @@ Checks, with Kafka's guarantees and nothing more:
   - nothing changed: each alimentador.checkpoint's per-table rows and digest (docs/digest.md)
     against the rows rebuilt from the snapshot and the transactions its snapshot includes,
     decided as soon as those transactions have all arrived.
-Memory: one row number per live row, the open transactions, and a window of recent events.
+Memory: one row number per live row, the incomplete transactions, and a window of recent events.
 
 Options:
   --json               the report as JSON
@@ -50,9 +50,12 @@ Options:
                        line; SIGINT (Ctrl-C) stops and prints the summary
   --exit-on-finding    stop at the first finding (exit 1)
   --progress SECS      progress line interval with --follow (default 10; 0: none)
-  --window N           events a re-delivery may come after the original, and one partition
-                       may run ahead of another (default 1000000); a transaction is judged
-                       once its events are this far behind
+  --window N           events a re-delivery may come after the original (default 50000:
+                       a restart's tail of 60 s at 800 events/s); a complete transaction is
+                       judged once its last event is this far behind. About 250 bytes each
+  --lag N              events one partition may run behind another, as when a consumer reads
+                       a backlog (default 1000000): an incomplete transaction waits this long
+                       before it is judged as it is
   --shard-out FILE     shard mode: write this process's partial results (per-transaction counts
                        and digest deltas, per-key findings) to FILE for `merge`; each shard reads
                        a subset of the partitions (any assignment)
@@ -96,13 +99,15 @@ struct Args {
     exit_on_finding: bool,
     progress: Option<u64>,
     window: usize,
+    lag: usize,
     shard_out: Option<String>,
     merge: bool,
 }
 
 fn parse_args(argv: Vec<String>) -> Result<Option<Args>, Error> {
     let mut a = Args {
-        window: 1_000_000,
+        window: 50_000,
+        lag: 1_000_000,
         ..Default::default()
     };
     let mut it = argv.into_iter().peekable();
@@ -127,6 +132,7 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, Error> {
             }
             "--progress" => a.progress = Some(value(&mut it, "--progress")?.parse().map_err(|_| Error::Usage("--progress: seconds".into()))?),
             "--window" => a.window = value(&mut it, "--window")?.parse().map_err(|_| Error::Usage("--window: a number of events".into()))?,
+            "--lag" => a.lag = value(&mut it, "--lag")?.parse().map_err(|_| Error::Usage("--lag: a number of events".into()))?,
             "--shard-out" => a.shard_out = Some(value(&mut it, "--shard-out")?),
             "--sink-dsn" | "--parquet" | "--sink-schema" => {
                 return Err(Error::Usage(format!(
@@ -145,6 +151,8 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, Error> {
     if a.window < 1000 {
         return Err(Error::Usage("--window: at least 1000 events".into()));
     }
+    // an incomplete transaction waits at least as long as a complete one
+    a.lag = a.lag.max(a.window);
     Ok(Some(a))
 }
 
@@ -301,6 +309,7 @@ fn run(a: &Args) -> Result<i32, Error> {
     }
     let mut s = Scanner::new(Options {
         window: a.window,
+        lag: a.lag,
         shard: a.shard_out.is_some(),
         only: a.tables.clone(),
     });

@@ -522,7 +522,12 @@ struct OpenCp {
 }
 
 pub struct Options {
+    /// events a re-delivery may come after the original; a complete transaction is judged once
+    /// its last event is this far behind
     pub window: usize,
+    /// events one partition may run behind another: an incomplete transaction (and a checkpoint
+    /// that includes one) waits this long
+    pub lag: usize,
     pub shard: bool,
     pub only: Option<Vec<String>>,
 }
@@ -538,7 +543,10 @@ pub struct Scanner {
     live: Vec<(i64, u64)>,
     window: Window,
     txs: FxHashMap<u32, Tx>,
+    /// (transaction, event) of every event of a transaction, in order: expiry by the window
     queue: VecDeque<(u32, u64)>,
+    /// incomplete transactions past the window, waiting for lagging partitions (expiry by lag)
+    waiting: VecDeque<(u32, u64)>,
     pub ev: u64,
     pub changes: u64,
     /// snapshot events (and the base of every checkpoint to come)
@@ -591,6 +599,7 @@ impl Scanner {
             live: Vec::new(),
             txs: FxHashMap::default(),
             queue: VecDeque::new(),
+            waiting: VecDeque::new(),
             ev: 0,
             changes: 0,
             base: Vec::new(),
@@ -1152,19 +1161,18 @@ impl Scanner {
         Ok(Some((t, dr, ds)))
     }
 
-    /// The bookkeeping of transaction `x`, opened (and queued for expiry) at its first event; the
+    /// The bookkeeping of transaction `x`, opened at its first event and queued for expiry at each; the
     /// current event is its last so far.
     fn tx_seen(&mut self, x: u32) -> &mut Tx {
         let ev = self.ev;
         let sec = self.start.elapsed().as_secs() as u32;
-        let queue = &mut self.queue;
-        let tx = self.txs.entry(x).or_insert_with(|| {
-            queue.push_back((x, ev));
-            Tx {
-                minr: u64::MAX,
-                first_sec: sec,
-                ..Default::default()
-            }
+        // one entry per event: the queue stays in event order, so a transaction leaves the window
+        // exactly when its last event does (the entries of its earlier events are stale by then)
+        self.queue.push_back((x, ev));
+        let tx = self.txs.entry(x).or_insert_with(|| Tx {
+            minr: u64::MAX,
+            first_sec: sec,
+            ..Default::default()
         });
         tx.last_ev = ev;
         tx
@@ -1191,7 +1199,12 @@ impl Scanner {
             b.0 += dr;
             b.1 = b.1.wrapping_add(ds);
         } else {
-            add_delta(self.pending.entry(x).or_default(), &[(t, dr, ds)]);
+            // most transactions touch one or two tables: no room for four reserved
+            let d = self
+                .pending
+                .entry(x)
+                .or_insert_with(|| Vec::with_capacity(1));
+            add_delta(d, &[(t, dr, ds)]);
         }
     }
 
@@ -1290,6 +1303,8 @@ impl Scanner {
             .iter()
             .any(|l| l.0 == c.worker && l.1 == c.seq && l.2 == linhas)
         {
+            // one ledger message per transaction: no room for four reserved
+            tx.l.reserve_exact(1);
             tx.l.push((c.worker, c.seq, linhas));
         }
         tx.update_complete();
@@ -1397,20 +1412,39 @@ impl Scanner {
         Ok(())
     }
 
-    /// Transactions out of the window are final: judged (or written by a shard) and dropped.
+    /// Transactions out of the window are final: judged (or written by a shard) and dropped. A
+    /// complete one (its events equal its ledger message and END record) once its last event is
+    /// `window` events behind (a re-delivery of its end may still come until then); an incomplete
+    /// one waits `lag` events for the partitions that lag behind, then is judged as it is. So the
+    /// complete transactions, nearly all of them, are held for the (small) re-delivery window only.
     fn expire(&mut self) {
         let w = self.opts.window as u64;
+        let lag = self.opts.lag as u64;
         while let Some(&(x, ev)) = self.queue.front() {
             if ev + w >= self.ev {
                 break;
             }
             self.queue.pop_front();
-            let Some(tx) = self.txs.get(&x) else { continue };
-            if tx.last_ev + w >= self.ev {
-                self.queue.push_back((x, tx.last_ev));
-                continue;
+            match self.txs.get(&x) {
+                // its last event is a window behind: judged if complete, else it waits for `lag`
+                Some(tx) if tx.last_ev == ev => {
+                    if tx.complete {
+                        self.finalize(x);
+                    } else {
+                        self.waiting.push_back((x, ev));
+                    }
+                }
+                _ => {} // a later event of it is queued, or it was judged
             }
-            self.finalize(x);
+        }
+        while let Some(&(x, ev)) = self.waiting.front() {
+            if ev + lag >= self.ev {
+                break;
+            }
+            self.waiting.pop_front();
+            if self.txs.get(&x).is_some_and(|tx| tx.last_ev == ev) {
+                self.finalize(x);
+            }
         }
     }
 
@@ -1470,11 +1504,15 @@ impl Scanner {
             return;
         }
         let w = self.opts.window as u64;
+        let lag = self.opts.lag as u64;
         let mut i = 0;
         while i < self.open.len() {
             let cp = &self.open[i];
-            let timeout = eof || self.ev > cp.arrival + w;
-            let ready = timeout
+            // its transactions given up on: judged as they are
+            let late = eof || self.ev > cp.arrival + lag;
+            // a differing digest is final once the window has gone by (late heartbeats)
+            let timeout = late || self.ev > cp.arrival + w;
+            let ready = late
                 || (cp.ledger_past
                     && !self
                         .txs
