@@ -92,6 +92,10 @@ relay "$work/schemaless.jsonl" "$work/p.jsonl" --partitions 12 --seed 4
 check "12 partitions without the schema envelope: exit 0, 4 checkpoints equal" verdict 0 "$work/p.jsonl"
 check "  ... 4 checkpoints, 9/9 tables equal" eq "$(grep -c '9/9 tables equal' "$work/out")" 4
 relay "$work/raw.jsonl" "$work/p12.jsonl" --partitions 12 --seed 7
+# Two distances: a small re-delivery window (--window) while the partitions lag far behind each
+# other (the message and transaction topics run ahead): the incomplete transactions wait --lag.
+check "12 partitions, a re-delivery window of 1000 events: exit 0 (lagging partitions wait --lag)" verdict 0 --window 1000 "$work/p12.jsonl"
+check "  ... 4 checkpoints, 9/9 tables equal" eq "$(grep -c '9/9 tables equal' "$work/out")" 4
 
 # faulted NAME: the fault injected into the capture (the connector's order), then laid out as 12
 # partitions: $work/f12.jsonl.
@@ -102,6 +106,8 @@ check "  ... counts-differ: the transaction is incomplete" has "FINDING \[counts
 check "  ... and the checkpoints after it miss a row" has "FINDING \[checkpoint-mismatch\].*row(s) fewer than the source"
 faulted drop-from-tx
 check "FAULT (12 partitions) a transaction with one event missing: exit 1" verdict 1 "$work/f12.jsonl"
+check "  ... counts-differ" has "FINDING \[counts-differ\]"
+check "  ... found with a re-delivery window of 1000 events too" verdict 1 --window 1000 "$work/f12.jsonl"
 check "  ... counts-differ" has "FINDING \[counts-differ\]"
 check "  ... and Debezium's END record says so too" has "FINDING \[metadata-counts-differ\] 1 transaction(s) .*END [0-9]* events [0-9]* (lost)"
 faulted end-count

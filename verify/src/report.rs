@@ -247,6 +247,8 @@ pub struct Acc {
     /// Debezium's transaction metadata: END records read, transactions judged against one, and
     /// those whose events (or ledger message) differ from it
     pub metadata_ends: u64,
+    /// END records that came after their transaction was judged (not compared)
+    pub metadata_late: u64,
     pub metadata_transactions: u64,
     pub metadata_differ: Examples,
     pub ledger_metadata_differ: Examples,
@@ -309,6 +311,7 @@ impl Acc {
         }
         self.ledger_messages = self.ledger_messages.max(o.ledger_messages);
         self.metadata_ends += o.metadata_ends;
+        self.metadata_late += o.metadata_late;
         self.checkpoint_messages = self.checkpoint_messages.max(o.checkpoint_messages);
     }
 
@@ -491,6 +494,12 @@ impl Acc {
                 "{} transaction(s) without a ledger message (ignored with --ignore-unledgered): txId {}",
                 self.missing_ledger.count,
                 self.missing_ledger.shown()
+            ));
+        }
+        if self.metadata_late > 0 {
+            n.push(format!(
+                "{} END record(s) came more than --window events after their transaction, already judged by its ledger message: not compared (raise --window to compare them)",
+                self.metadata_late
             ));
         }
         if self.metadata_transactions > 0 {

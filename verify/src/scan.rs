@@ -499,6 +499,10 @@ impl Window {
             half,
         }
     }
+    /// true when the identity is in the window (without adding it).
+    fn contains(&self, id: u64) -> bool {
+        self.prev.contains(&id) || self.cur.contains(&id)
+    }
     /// true when the identity was seen within the window.
     fn seen(&mut self, id: u64) -> bool {
         if self.prev.contains(&id) {
@@ -547,6 +551,9 @@ pub struct Scanner {
     queue: VecDeque<(u32, u64)>,
     /// incomplete transactions past the window, waiting for lagging partitions (expiry by lag)
     waiting: VecDeque<(u32, u64)>,
+    /// transactions judged lately (about `lag` events' worth): an END record arriving after its
+    /// transaction was judged is recognised as late, not as a transaction without events
+    judged: Window,
     pub ev: u64,
     pub changes: u64,
     /// snapshot events (and the base of every checkpoint to come)
@@ -588,6 +595,8 @@ fn grow(v: &mut Vec<(i64, u64)>, t: u16) -> &mut (i64, u64) {
 
 impl Scanner {
     pub fn new(opts: Options) -> Self {
+        // about 3 events per transaction
+        let judged = Window::new(opts.lag / 3);
         let mut tables = Tables::new();
         let pulso = tables.index("pulso");
         Scanner {
@@ -600,6 +609,7 @@ impl Scanner {
             txs: FxHashMap::default(),
             queue: VecDeque::new(),
             waiting: VecDeque::new(),
+            judged,
             ev: 0,
             changes: 0,
             base: Vec::new(),
@@ -1240,6 +1250,12 @@ impl Scanner {
         }
         m.retain(|e| e.1 > 0);
         m.sort_unstable();
+        if !self.txs.contains_key(&x) && self.judged.contains(u64::from(x)) {
+            // its transaction was judged by its ledger message before the END came (the
+            // transaction topic lagging more than --window behind): not compared, counted
+            self.acc.metadata_late += 1;
+            return Ok(());
+        }
         let repeated = self.window.seen(h.finish());
         let tx = self.tx_seen(x);
         let pos = u64::MAX;
@@ -1426,9 +1442,9 @@ impl Scanner {
             }
             self.queue.pop_front();
             match self.txs.get(&x) {
-                // its last event is a window behind: judged if complete, else it waits for `lag`
+                // its last event is a window behind: judged if settled, else it waits for `lag`
                 Some(tx) if tx.last_ev == ev => {
-                    if tx.complete {
+                    if self.settled(tx) {
                         self.finalize(x);
                     } else {
                         self.waiting.push_back((x, ev));
@@ -1448,10 +1464,22 @@ impl Scanner {
         }
     }
 
+    /// Complete against every source of truth the stream has: its ledger message when there are
+    /// ledger messages, its END record when there is transaction metadata (one source may arrive
+    /// after the other, in a partition that lags).
+    /// A stream is taken to have no ledger once `lag` events came without a ledger message.
+    fn settled(&self, tx: &Tx) -> bool {
+        let no_ledger = self.acc.ledger_messages == 0 && self.ev > self.opts.lag as u64;
+        tx.complete
+            && (!tx.l.is_empty() || no_ledger)
+            && (tx.m.is_some() || self.acc.metadata_ends == 0)
+    }
+
     fn finalize(&mut self, x: u32) {
         let Some(tx) = self.txs.remove(&x) else {
             return;
         };
+        self.judged.seen(u64::from(x));
         // A re-delivery repeats the END of the transaction: the events at or after the first
         // repeated position must all be repeated (counted, not kept by identity).
         let once_after = tx.pos.iter().filter(|&&p| p >= tx.minr).count() as u32;
