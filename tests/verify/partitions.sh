@@ -41,6 +41,7 @@ else
   fi
   q -d "$STREAM_DB" "SELECT pg_drop_replication_slot('alimentador_slot')" >/dev/null
   cleanup_clusters; CLUSTERS=()
+  trap cleanup EXIT  # new_cluster set its own (the work directory was left behind)
 fi
 echo "    capture: $(wc -l <"$work/raw.jsonl") values ($(( $(date +%s) - started ))s)"
 
