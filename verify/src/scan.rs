@@ -1608,9 +1608,10 @@ impl Scanner {
                 .iter()
                 .copied()
                 .filter(|x| {
-                    self.txs
-                        .get(x)
-                        .is_some_and(|t| !t.complete && (t.np || !t.l.is_empty()))
+                    // not settled: a source of truth (ledger message, END record) may still come
+                    self.txs.get(x).is_some_and(|t| {
+                        !self.settled(t) && (t.np || !t.l.is_empty() || t.m.is_some())
+                    })
                 })
                 .collect();
             for x in &open {
