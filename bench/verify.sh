@@ -11,8 +11,9 @@
 # truncate-and-reload transaction), so the live rows stay the capture's while the events grow.
 # "events/s per core" counts the CPU time of the thread that checks the events (a second thread
 # only reads the input), so it holds on a busy machine; wall-clock events/s is printed beside it.
-# RSS is also given with --window 10000 (the re-delivery window, default 1,000,000 events: memory
-# grows with the events until the window is full, then stays flat).
+# RSS is also given with --window 200000 (the re-delivery window, default 50,000 events: memory
+# grows with the events until the window is full, then stays flat) and with one window of 1,000,000
+# events for re-deliveries and lagging partitions alike (--window 1000000, the default before --lag).
 # Work files go to BENCH_DIR (default a temporary directory, removed at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,11 +79,12 @@ label, k, secs, rss, size = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), i
 m = re.search(r"events: (\d+) change/ledger/checkpoint events in ([\d.]+) s \((\d+) events/s; ([\d.]+) s CPU of the checking thread: (\d+) events/s per core\)", text)
 ev, wall, rate, cpu, core = int(m[1]), float(m[2]), int(m[3]), float(m[4]), int(m[5])
 verdict = text.strip().splitlines()[-1]
-print(f"{label:<34} {ev:>9} events {size / 1e6:>7.0f} MB  {core:>7} events/s per core ({rate:>6} wall)  "
+print(f"{label:<38} {ev:>9} events {size / 1e6:>7.0f} MB  {core:>7} events/s per core ({rate:>6} wall)  "
       f"peak RSS {rss / 1024:>6.1f} MB  verified in {wall:5.1f}s for {secs * k:6.0f}s of stream ({wall / (secs * k) * 100:4.1f}%)  "
       f"[{verdict[:40]}]")
 EOF
 }
 for k in 1 4 16; do run "${k}x, schema envelope" "$dir/x$k.jsonl" "$k"; done
 for k in 1 4 16; do run "${k}x, no envelope" "$dir/s$k.jsonl" "$k"; done
-for k in 1 4 16; do run "${k}x, no envelope, --window 10000" "$dir/s$k.jsonl" "$k" --window 10000; done
+for k in 1 4 16; do run "${k}x, no envelope, --window 200000" "$dir/s$k.jsonl" "$k" --window 200000; done
+for k in 1 16; do run "${k}x, no envelope, --window 1000000" "$dir/s$k.jsonl" "$k" --window 1000000; done

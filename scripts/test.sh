@@ -12,7 +12,8 @@
 #      15 -> 18 (tests/e2e/pg_upgrade.sh, on the 18 pass)
 #   6. the table digest computed four ways agrees (tests/digest/run.sh: SQL, sink SQL, DuckDB, Python)
 #   7. the verifiers' fault-injection tests (tests/verify/run.sh: the Python one; tests/verify/partitions.sh:
-#      the Rust one on Kafka layouts of 1, 3 and 12 partitions, shards, follow mode)
+#      the Rust one on Kafka layouts of 1, 3 and 12 partitions, shards, follow mode; tests/verify/live.sh:
+#      its follow mode reading a live 5-minute Debezium stream through a pipe)
 #   8. the Debezium end-to-end test (tests/cdc/run.sh) and its scenario scripts (tests/cdc/scenarios)
 #   9. the manual (tests/docs/run.sh): the book builds, links resolve, lists match the server's, SQL runs
 # Steps 2-3 and the scripts that build run one at a time; the other scripts run side by side,
@@ -63,7 +64,8 @@ trap finish EXIT
 # image, upgrade, package, pg_upgrade) and the quick pg_regress and isolation suites run before, one at a time.
 serial=(tests/pg_regress/run.sh tests/isolation/run.sh tests/e2e/build-extension.sh tests/e2e/image.sh
   tests/e2e/upgrade.sh tests/e2e/package.sh tests/e2e/pg_upgrade.sh)
-pooled=(tests/e2e/reliability.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh tests/verify/partitions.sh)
+pooled=(tests/e2e/reliability.sh tests/verify/live.sh tests/cdc/run.sh tests/e2e/worker.sh tests/verify/run.sh
+  tests/verify/partitions.sh)
 while read -r script _; do pooled+=("$script"); done < <(grep -v '^#' tests/cdc/scenarios)
 for t in tests/e2e/*.sh tests/digest/run.sh tests/docs/run.sh; do
   [[ " ${serial[*]} ${pooled[*]} " == *" $t "* ]] || pooled+=("$t")
@@ -80,7 +82,7 @@ run_on() {
   env PG_MAJOR="$major" CDC_SCENARIOS=0 "${extra[@]}" "$script"
 }
 # They test the verifiers, not the server: on the first major only.
-first_only() { [ "$1" = tests/verify/run.sh ] || [ "$1" = tests/verify/partitions.sh ]; }
+first_only() { [ "$1" = tests/verify/run.sh ] || [ "$1" = tests/verify/partitions.sh ] || [ "$1" = tests/verify/live.sh ]; }
 # On the first major, tests/e2e/reliability.sh holds the 5-minute soak, which measures the stream's
 # own pace as tables churn: it runs alone after the others (side by side, autovacuum falls behind and
 # the pace it measures is the machine's, not the stream's).

@@ -68,7 +68,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--raw-out", type=Path,
                    help="also append each record's value exactly as Debezium serialized it (the JSON "
                         "string the engine hands over: what kafka-console-consumer would print), one "
-                        "per line, heartbeats included, tombstones and the streaming probe left out")
+                        "per line, heartbeats included, tombstones and the streaming probe left out; "
+                        "a named pipe too (a consumer reading while the stream runs)")
     p.add_argument("--stop-file", type=Path, help="stop cleanly once this file exists")
     p.add_argument("--max-seconds", type=float, default=0, help="stop after this long (0: no limit)")
     p.add_argument("--idle-seconds", type=float, default=0,
@@ -185,6 +186,8 @@ class JsonlSink:
         drop_partial_last_line(out)
         self.out = out.open("a", encoding="utf-8")
         self.raw = None
+        # A named pipe (a consumer reading while the stream runs) cannot be fsynced.
+        self.raw_sync = raw_out is not None and not raw_out.is_fifo()
         if raw_out is not None:
             drop_partial_last_line(raw_out)
             self.raw = raw_out.open("a", encoding="utf-8")
@@ -228,7 +231,8 @@ class JsonlSink:
         if raw and self.raw is not None:
             self.raw.write("".join(raw))
             self.raw.flush()
-            os.fsync(self.raw.fileno())
+            if self.raw_sync:
+                os.fsync(self.raw.fileno())
         if lines:
             self.out.write("".join(lines))
             self.out.flush()

@@ -9,6 +9,8 @@ malformed, truncate, other-db, double, precise; and for the Kafka layouts (tests
 key-reorder (two changes of one row, of two transactions, swapped), lost-update (an update dropped
 whose row is updated again later), drop-delete (a delete dropped: the row is resurrected),
 drop-from-tx (one update or delete of a transaction that changed several tables dropped),
+no-ledger (every alimentador.tx message removed: the ledger off), end-count (Debezium's END record of
+a transaction counting one event more than it has: provide.transaction.metadata=true);
 snapshot-both (the snapshot of sinais_vitais read again through the partitioned table, as a connector
 whose table.include.list names the table and its partitions does). Prints what it did. Exit 1 when the capture has
 nothing to inject the fault into (the test then fails: the capture is too small).
@@ -44,9 +46,14 @@ def main() -> int:
         return isinstance(p, dict) and p.get("op") == "m" and p["message"]["prefix"] == "alimentador.tx"
 
     by_tx = defaultdict(list)
+    # Debezium's END record of each transaction (provide.transaction.metadata=true): its last record,
+    # re-delivered with it
+    end_of = {}
     for i, p in enumerate(pays):
         if is_change(p) or is_ledger(p):
             by_tx[p["source"]["txId"]].append(i)
+        elif isinstance(p, dict) and p.get("status") == "END":
+            end_of[int(p["id"].split(":")[0])] = i
     # Transactions delivered once, in the middle of the capture (well before the last checkpoint).
     # One that the connector restart re-delivered in part is left out: faulting it again would make
     # uneven repeats, which the verifier rightly calls duplicated events rather than a re-delivery.
@@ -157,7 +164,7 @@ def main() -> int:
             idx = by_tx[t]
             if len(idx) >= 3:
                 at = idx[-1] + 200
-                for k, i in enumerate(idx):
+                for k, i in enumerate(idx + ([end_of[t]] if t in end_of else [])):
                     out.insert(at + k, lines[i])
                 what = f"re-delivered txId {t} ({len(idx)} events) 200 lines later"
                 break
@@ -170,6 +177,8 @@ def main() -> int:
                 at = idx[-1] + 200
                 out.insert(at, lines[idx[-2]])
                 out.insert(at + 1, lines[idx[-1]])
+                if t in end_of:
+                    out.insert(at + 2, lines[end_of[t]])
                 what = f"re-delivered the last change and the message of txId {t} 200 lines later"
                 break
     elif fault in ("key-reorder", "lost-update", "drop-delete", "drop-from-tx"):
@@ -274,6 +283,24 @@ def main() -> int:
                                           "parameters": {"scale": "2", "connect.decimal.precision": "10"}})
             out[i] = dump(v)
         what = f"consultas.valor as decimal.handling.mode={fault}"
+    elif fault == "no-ledger":
+        # alimentador.ledger = off: no alimentador.tx message at all
+        out = [line for line, p in zip(lines, pays) if not is_ledger(p)]
+        what = f"removed {len(lines) - len(out)} ledger messages"
+    elif fault == "end-count":
+        # Debezium's END record of a transaction (provide.transaction.metadata=true) counting one
+        # event more for a table than the transaction has
+        for i, p in enumerate(pays):
+            tables = [k for k, dc in enumerate((p or {}).get("data_collections") or [])
+                      if dc["data_collection"].startswith("hospital.")] if isinstance(p, dict) else []
+            if p.get("status") == "END" and tables and int(p["id"].split(":")[0]) in middle:
+                v = json.loads(lines[i])
+                dc = payload(v)["data_collections"][tables[0]]
+                dc["event_count"] += 1
+                payload(v)["event_count"] += 1
+                out[i] = dump(v)
+                what = f"END record of {p['id']}: {dc['data_collection']} counts one event more"
+                break
     else:
         print(f"unknown fault {fault}", file=sys.stderr)
         return 2

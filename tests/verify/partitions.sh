@@ -3,7 +3,7 @@
 # real Debezium connector (tests/cdc/stream_lib.sh stream_capture: 2 workers, key changes, vital signs
 # in daily partitions, a connector restart, 4 checkpoints; schema envelope on) re-laid as 1, 3 and 12
 # partitions per topic (tests/verify/relay.py: Kafka's murmur2 partitioner over Debezium's keys, the
-# partitions read in random interleavings) must verify clean; on the 12-partition layout every fault
+# partitions read in random interleavings; Debezium's transaction metadata on its own topic) must verify clean; on the 12-partition layout every fault
 # (tests/verify/faults.py) gives exit 1 with the right finding; 3 shards and a merge give what one
 # process gives; the follow mode prints verdicts while its input is still being written; SIGINT
 # prints the summary; its digest agrees with the Python one (tools/digest) and the SQL one (the
@@ -33,12 +33,15 @@ else
   VENV="$(tests/cdc/setup_venv.sh)" || { echo "$NAME: 0 passed, 1 failed (venv)"; exit 1; }
   PY="$VENV/bin/python"
   export STREAM_RATE=200
-  if ! stream_capture "$work" --set value.converter.schemas.enable=true; then
+  # Debezium's transaction metadata on (BEGIN/END records on alimentador.transaction): the second
+  # source of truth beside the ledger.
+  if ! stream_capture "$work" --set value.converter.schemas.enable=true --set provide.transaction.metadata=true; then
     check "a real capture with checkpoints and a restart" false
     summary "$NAME"; exit 1
   fi
   q -d "$STREAM_DB" "SELECT pg_drop_replication_slot('alimentador_slot')" >/dev/null
   cleanup_clusters; CLUSTERS=()
+  trap cleanup EXIT  # new_cluster set its own (the work directory was left behind)
 fi
 echo "    capture: $(wc -l <"$work/raw.jsonl") values ($(( $(date +%s) - started ))s)"
 
@@ -55,6 +58,7 @@ fault() { python3 tests/verify/faults.py "$1" "$2" "$3" >/dev/null; }
 relay() { python3 tests/verify/relay.py "$@" 2>/dev/null; }
 
 check "the capture has 4 checkpoints" eq "$(grep -c '"prefix":"alimentador.checkpoint"' "$work/raw.jsonl")" 4
+check "  ... and Debezium's transaction metadata (END records)" test "$(grep -c '"status":"END"' "$work/raw.jsonl")" -gt 100
 fault schemaless "$work/raw.jsonl" "$work/schemaless.jsonl"
 
 # The digest: the same rebuilt digests as the Python verifier (tools/digest/digest.py) at every
@@ -84,10 +88,15 @@ for n in 1 3 12; do
   done
 done
 check "  ... no split transaction reported (Kafka does not keep a transaction's events together)" hasnt "split"
+check "  ... every transaction also checked against Debezium's transaction metadata (its own topic, 12 partitions)" has "note: [0-9]* transaction(s) also checked against Debezium's transaction metadata"
 relay "$work/schemaless.jsonl" "$work/p.jsonl" --partitions 12 --seed 4
 check "12 partitions without the schema envelope: exit 0, 4 checkpoints equal" verdict 0 "$work/p.jsonl"
 check "  ... 4 checkpoints, 9/9 tables equal" eq "$(grep -c '9/9 tables equal' "$work/out")" 4
 relay "$work/raw.jsonl" "$work/p12.jsonl" --partitions 12 --seed 7
+# Two distances: a small re-delivery window (--window) while the partitions lag far behind each
+# other (the message and transaction topics run ahead): the incomplete transactions wait --lag.
+check "12 partitions, a re-delivery window of 1000 events: exit 0 (lagging partitions wait --lag)" verdict 0 --window 1000 "$work/p12.jsonl"
+check "  ... 4 checkpoints, 9/9 tables equal" eq "$(grep -c '9/9 tables equal' "$work/out")" 4
 
 # faulted NAME: the fault injected into the capture (the connector's order), then laid out as 12
 # partitions: $work/f12.jsonl.
@@ -99,6 +108,22 @@ check "  ... and the checkpoints after it miss a row" has "FINDING \[checkpoint-
 faulted drop-from-tx
 check "FAULT (12 partitions) a transaction with one event missing: exit 1" verdict 1 "$work/f12.jsonl"
 check "  ... counts-differ" has "FINDING \[counts-differ\]"
+check "  ... found with a re-delivery window of 1000 events too" verdict 1 --window 1000 "$work/f12.jsonl"
+check "  ... counts-differ" has "FINDING \[counts-differ\]"
+check "  ... and Debezium's END record says so too" has "FINDING \[metadata-counts-differ\] 1 transaction(s) .*END [0-9]* events [0-9]* (lost)"
+faulted end-count
+check "FAULT (12 partitions) an END record counting one event more than its transaction has: exit 1" verdict 1 "$work/f12.jsonl"
+check "  ... metadata-counts-differ" has "FINDING \[metadata-counts-differ\] 1 transaction(s)"
+check "  ... and the ledger disagrees with the END record" has "FINDING \[ledger-metadata-differ\] 1 transaction(s)"
+check "  ... and nothing else" eq "$(grep -c FINDING "$work/out")" 2
+# The ledger off (alimentador.ledger = off): Debezium's transaction metadata alone says what complete is.
+fault no-ledger "$work/raw.jsonl" "$work/noledger.jsonl"
+relay "$work/noledger.jsonl" "$work/f12.jsonl" --partitions 12 --seed 7
+check "without the ledger, 12 partitions: exit 0, checked against the transaction metadata" verdict 0 "$work/f12.jsonl"
+check "  ... says so" has "^verdict: identical: every transaction complete against Debezium's transaction metadata"
+fault drop-from-tx "$work/noledger.jsonl" "$work/f.jsonl" && relay "$work/f.jsonl" "$work/f12.jsonl" --partitions 12 --seed 7
+check "FAULT without the ledger (12 partitions) a transaction with one event missing: exit 1" verdict 1 "$work/f12.jsonl"
+check "  ... found through the transaction metadata" has "FINDING \[metadata-counts-differ\] 1 transaction(s) .*END [0-9]* events [0-9]* (lost)"
 faulted duplicate-event
 check "FAULT (12 partitions) an event duplicated: exit 1" verdict 1 "$work/f12.jsonl"
 check "  ... duplicated-events" has "FINDING \[duplicated-events\] 1 transaction(s) with duplicated events"
@@ -141,7 +166,7 @@ sharded() {
 }
 check "3 shards + merge = one process: clean capture (same report)" sharded "$work/raw.jsonl"
 check "  ... exit 0" eq "$(tail -1 "$work/merged" | cut -c1-19)" "verdict: identical:"
-for f in drop-event duplicate-event key-reorder drop-ledger change-value; do
+for f in drop-event duplicate-event key-reorder drop-ledger change-value end-count; do
   fault "$f" "$work/raw.jsonl" "$work/f.jsonl"
   check "3 shards + merge = one process: FAULT $f (same findings)" sharded "$work/f.jsonl"
 done
@@ -181,7 +206,10 @@ kill -INT "$vpid"; wait "$vpid"; irc=$?
 check "--follow a growing file, SIGINT: the summary, exit 0 or 1" test "$irc" -le 1
 check "  ... says it was interrupted" has "warning: interrupted (SIGINT)"
 check "  ... and gives a verdict" has "^verdict: "
-check "  ... of the lines appended while it ran (11000 values)" has "events: 1[01][0-9][0-9][0-9] "
+# events, not values: BEGIN records (transaction metadata) and heartbeats are not counted
+before_append=$(head -n 9000 "$work/p12.jsonl" | grep -vc '"status":"BEGIN"')
+check "  ... of the lines appended while it ran (more events than the first 9000 values hold)" \
+  test "$(sed -n 's/^events: \([0-9]*\) .*/\1/p' "$work/out")" -gt "$before_append"
 # --exit-on-finding: the changed value is final one window after its checkpoint, long before the
 # end of a followed file (which never ends by itself).
 fault change-value "$work/raw.jsonl" "$work/f.jsonl"

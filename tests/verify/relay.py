@@ -8,7 +8,8 @@ consumer of N partitions per topic reads it, for tests/verify/partitions.sh and 
 
 Topics as Debezium names them: one per source table (a partition of sinais_vitais is its own table
 with publish_via_partition_root = off), <prefix>.message for the logical decoding messages,
-heartbeats on their own topic. Each record goes to partition murmur2(key) % N (Kafka's default
+heartbeats on their own topic, Debezium's transaction metadata (BEGIN/END) on
+<prefix>.transaction keyed by the transaction's id. Each record goes to partition murmur2(key) % N (Kafka's default
 partitioner) with Debezium's key: the primary key columns as JSON ({"id": 5}; sinais_vitais
 {"id": 5, "medido_em": "…"}), {"prefix": "…"} for a message. A partition keeps the connector's
 order; the consumer then reads the partitions in a random interleaving (random partition, random
@@ -62,6 +63,9 @@ def route(line: str, prev):
     src = p.get("source") or {}
     if p.get("op") == "m":
         return "alimentador.message", json.dumps({"prefix": p["message"]["prefix"]}, separators=(",", ":")).encode()
+    if "op" not in p and p.get("status") in ("BEGIN", "END"):
+        # provide.transaction.metadata=true: keyed by the transaction's id
+        return "alimentador.transaction", json.dumps({"id": p["id"]}, separators=(",", ":")).encode()
     if "op" not in p:
         return "__debezium-heartbeat.alimentador", b'{"serverName":"alimentador"}'
     row = (p.get("before") if p["op"] == "d" else p.get("after")) or {}

@@ -244,6 +244,14 @@ pub struct Acc {
     pub workers: BTreeMap<i64, Seqs>,
     pub dup_seq: Examples,
     pub checkpoints: Vec<CheckpointResult>,
+    /// Debezium's transaction metadata: END records read, transactions judged against one, and
+    /// those whose events (or ledger message) differ from it
+    pub metadata_ends: u64,
+    /// END records that came after their transaction was judged (not compared)
+    pub metadata_late: u64,
+    pub metadata_transactions: u64,
+    pub metadata_differ: Examples,
+    pub ledger_metadata_differ: Examples,
 }
 
 impl Acc {
@@ -302,6 +310,8 @@ impl Acc {
             self.ledger_back = o.ledger_back.clone();
         }
         self.ledger_messages = self.ledger_messages.max(o.ledger_messages);
+        self.metadata_ends += o.metadata_ends;
+        self.metadata_late += o.metadata_late;
         self.checkpoint_messages = self.checkpoint_messages.max(o.checkpoint_messages);
     }
 
@@ -389,6 +399,26 @@ impl Acc {
                 format!("{} transaction(s) whose events differ from their ledger message (incomplete: events lost): {}", self.differ_count, ex.join("; ")),
             ));
         }
+        if self.metadata_differ.count > 0 {
+            f.push((
+                "metadata-counts-differ".into(),
+                format!(
+                    "{} transaction(s) whose events differ from Debezium's transaction metadata (its END record's data_collections: incomplete, events lost, or extra): {}",
+                    self.metadata_differ.count,
+                    self.metadata_differ.shown()
+                ),
+            ));
+        }
+        if self.ledger_metadata_differ.count > 0 {
+            f.push((
+                "ledger-metadata-differ".into(),
+                format!(
+                    "{} transaction(s) whose ledger message and Debezium's END record disagree on the rows per table (one of the two sources is wrong): {}",
+                    self.ledger_metadata_differ.count,
+                    self.ledger_metadata_differ.shown()
+                ),
+            ));
+        }
         if self.dup_seq.count > 0 {
             f.push((
                 "duplicated-seq".into(),
@@ -466,6 +496,18 @@ impl Acc {
                 self.missing_ledger.shown()
             ));
         }
+        if self.metadata_late > 0 {
+            n.push(format!(
+                "{} END record(s) came more than --window events after their transaction, already judged by its ledger message: not compared (raise --window to compare them)",
+                self.metadata_late
+            ));
+        }
+        if self.metadata_transactions > 0 {
+            n.push(format!(
+                "{} transaction(s) also checked against Debezium's transaction metadata (END records of <topic.prefix>.transaction)",
+                self.metadata_transactions
+            ));
+        }
         if self.rowless > 0 {
             n.push(format!("{} ledgered transaction(s) that changed no rows (schema changes of the ddl profiles)", self.rowless));
         }
@@ -500,7 +542,11 @@ impl Acc {
             w.push("no alimentador.checkpoint message in the input: no digest compared (SELECT * FROM alimentador_checkpoint(); while the stream runs)".into());
         }
         if self.ledger_messages == 0 {
-            w.push("no alimentador.tx message in the input (alimentador.ledger = off?): transactions are not checked, only the checkpoints".into());
+            if self.metadata_ends > 0 {
+                w.push("no alimentador.tx message in the input (alimentador.ledger = off?): transactions are checked against Debezium's transaction metadata only".into());
+            } else {
+                w.push("no alimentador.tx message in the input (alimentador.ledger = off?): transactions are not checked, only the checkpoints (provide.transaction.metadata=true would check them against Debezium's END records)".into());
+            }
         }
         w
     }

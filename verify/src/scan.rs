@@ -69,6 +69,20 @@ struct Payload<'a> {
     status: Option<Cow<'a, str>>,
     #[serde(default)]
     ts_ms: Option<serde::de::IgnoredAny>,
+    /// Debezium's transaction metadata (provide.transaction.metadata=true): a BEGIN or END record's
+    /// transaction id ("txId:lsn"), and the END's events per table
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    data_collections: Option<Vec<DataCollection<'a>>>,
+}
+
+/// One table's events in a transaction, as Debezium's END record counts them.
+#[derive(Deserialize)]
+struct DataCollection<'a> {
+    #[serde(borrow)]
+    data_collection: Cow<'a, str>,
+    event_count: u64,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +207,9 @@ pub struct TxRec {
     pub minr: u64,
     pub reps: u32,
     pub np: bool,
+    /// (table, events) of Debezium's END record of the transaction, when one came
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub m: Option<Vec<(u16, u32)>>,
 }
 
 impl TxRec {
@@ -217,6 +234,9 @@ impl TxRec {
         self.minr = self.minr.min(o.minr);
         self.reps += o.reps;
         self.np |= o.np;
+        if self.m.is_none() {
+            self.m.clone_from(&o.m);
+        }
     }
 }
 
@@ -245,6 +265,9 @@ pub fn judge(acc: &mut Acc, rec: &TxRec, tables: &dyn Fn(u16) -> String) {
         }
     }
     let changes: u32 = rec.c.iter().map(|c| c.2).sum();
+    if let Some(m) = &rec.m {
+        judge_metadata(acc, rec, m, tables);
+    }
     if rec.l.is_empty() {
         if changes > 0 && !rec.np {
             acc.heartbeats += 1;
@@ -305,6 +328,63 @@ pub fn judge(acc: &mut Acc, rec: &TxRec, tables: &dyn Fn(u16) -> String) {
         if acc.differ.len() > 2 * crate::report::KEEP {
             acc.differ.sort_by_key(|d| d.txid);
             acc.differ.truncate(crate::report::KEEP);
+        }
+    }
+}
+
+/// (table, events) per table of a transaction's change events (first deliveries) or of its ledger
+/// message's rows, sorted, without zeros: what Debezium's END record counts.
+fn per_table(c: &[(u16, u8, u32)]) -> Vec<(u16, u32)> {
+    let mut v: Vec<(u16, u32)> = Vec::new();
+    for &(t, _, n) in c.iter().filter(|e| e.2 > 0) {
+        match v.iter_mut().find(|e| e.0 == t) {
+            Some(e) => e.1 += n,
+            None => v.push((t, n)),
+        }
+    }
+    v.sort_unstable();
+    v
+}
+
+/// Differences "table END n events m (lost|extra)" between two per-table counts (want, got).
+fn differences(
+    want: &[(u16, u32)],
+    got: &[(u16, u32)],
+    tables: &dyn Fn(u16) -> String,
+    what: &str,
+    other: &str,
+) -> Vec<String> {
+    let mut keys: Vec<u16> = want.iter().chain(got).map(|e| e.0).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let find = |v: &[(u16, u32)], t: u16| v.iter().find(|e| e.0 == t).map_or(0, |e| e.1);
+    keys.into_iter()
+        .filter(|&t| find(want, t) != find(got, t))
+        .map(|t| {
+            let (w, g) = (find(want, t), find(got, t));
+            let why = if g < w { "lost" } else { "extra" };
+            format!("{} {what} {w} {other} {g} ({why})", tables(t))
+        })
+        .collect()
+}
+
+/// Debezium's transaction metadata as a second source of truth: the END record's events per table
+/// against the events that arrived, and against the ledger message when there is one.
+fn judge_metadata(acc: &mut Acc, rec: &TxRec, m: &[(u16, u32)], tables: &dyn Fn(u16) -> String) {
+    acc.metadata_transactions += 1;
+    let d = differences(m, &per_table(&rec.c), tables, "END", "events");
+    if !d.is_empty() {
+        acc.metadata_differ
+            .add(format!("txId {}: {}", rec.x, d.join(", ")));
+    }
+    if let Some((worker, seq, linhas)) = rec.l.first() {
+        let d = differences(m, &per_table(linhas), tables, "END", "ledger");
+        if !d.is_empty() {
+            acc.ledger_metadata_differ.add(format!(
+                "txId {} (worker {worker} seq {seq}): {}",
+                rec.x,
+                d.join(", ")
+            ));
         }
     }
 }
@@ -377,19 +457,28 @@ struct Tx {
     first_sec: u32,
     np: bool,
     complete: bool,
+    /// Debezium's END record's (table, events), sorted
+    m: Option<Vec<(u16, u32)>>,
 }
 
 impl Tx {
+    /// Whether a source of truth says how many events to expect (the ledger, Debezium's END).
+    fn expected(&self) -> bool {
+        !self.l.is_empty() || self.m.is_some()
+    }
+    /// Complete: its events equal what every source of truth it has expects.
     fn update_complete(&mut self) {
-        self.complete = match self.l.first() {
-            None => false,
-            Some((_, _, linhas)) => {
-                let mut want: Vec<&(u16, u8, u32)> = linhas.iter().filter(|e| e.2 > 0).collect();
-                let mut got: Vec<&(u16, u8, u32)> = self.c.iter().collect();
-                want.sort();
-                got.sort();
-                want == got
-            }
+        let ledger = self.l.first().map(|(_, _, linhas)| {
+            let mut want: Vec<&(u16, u8, u32)> = linhas.iter().filter(|e| e.2 > 0).collect();
+            let mut got: Vec<&(u16, u8, u32)> = self.c.iter().collect();
+            want.sort();
+            got.sort();
+            want == got
+        });
+        let metadata = self.m.as_ref().map(|m| *m == per_table(&self.c));
+        self.complete = match (ledger, metadata) {
+            (None, None) => false,
+            (l, m) => l.unwrap_or(true) && m.unwrap_or(true),
         };
     }
 }
@@ -409,6 +498,10 @@ impl Window {
             prev: FxHashSet::default(),
             half,
         }
+    }
+    /// true when the identity is in the window (without adding it).
+    fn contains(&self, id: u64) -> bool {
+        self.prev.contains(&id) || self.cur.contains(&id)
     }
     /// true when the identity was seen within the window.
     fn seen(&mut self, id: u64) -> bool {
@@ -433,7 +526,12 @@ struct OpenCp {
 }
 
 pub struct Options {
+    /// events a re-delivery may come after the original; a complete transaction is judged once
+    /// its last event is this far behind
     pub window: usize,
+    /// events one partition may run behind another: an incomplete transaction (and a checkpoint
+    /// that includes one) waits this long
+    pub lag: usize,
     pub shard: bool,
     pub only: Option<Vec<String>>,
 }
@@ -449,7 +547,13 @@ pub struct Scanner {
     live: Vec<(i64, u64)>,
     window: Window,
     txs: FxHashMap<u32, Tx>,
+    /// (transaction, event) of every event of a transaction, in order: expiry by the window
     queue: VecDeque<(u32, u64)>,
+    /// incomplete transactions past the window, waiting for lagging partitions (expiry by lag)
+    waiting: VecDeque<(u32, u64)>,
+    /// transactions judged lately (about `lag` events' worth): an END record arriving after its
+    /// transaction was judged is recognised as late, not as a transaction without events
+    judged: Window,
     pub ev: u64,
     pub changes: u64,
     /// snapshot events (and the base of every checkpoint to come)
@@ -491,6 +595,8 @@ fn grow(v: &mut Vec<(i64, u64)>, t: u16) -> &mut (i64, u64) {
 
 impl Scanner {
     pub fn new(opts: Options) -> Self {
+        // about 3 events per transaction
+        let judged = Window::new(opts.lag / 3);
         let mut tables = Tables::new();
         let pulso = tables.index("pulso");
         Scanner {
@@ -502,6 +608,8 @@ impl Scanner {
             live: Vec::new(),
             txs: FxHashMap::default(),
             queue: VecDeque::new(),
+            waiting: VecDeque::new(),
+            judged,
             ev: 0,
             changes: 0,
             base: Vec::new(),
@@ -574,7 +682,11 @@ impl Scanner {
         };
         self.acc.enveloped[usize::from(schema.is_some())] += 1;
         let Some(op) = p.op.as_deref() else {
-            if matches!(p.status.as_deref(), Some("BEGIN" | "END")) {
+            if p.status.as_deref() == Some("END") {
+                self.ev += 1;
+                return self.transaction_end(&p, where_);
+            }
+            if p.status.as_deref() == Some("BEGIN") {
                 *self
                     .acc
                     .skipped
@@ -740,7 +852,7 @@ impl Scanner {
             Some(e) => e.2 += 1,
             None => tx.c.push((t, opi, 1)),
         }
-        if !tx.l.is_empty() {
+        if tx.expected() {
             tx.update_complete();
         }
         // the row
@@ -1059,19 +1171,18 @@ impl Scanner {
         Ok(Some((t, dr, ds)))
     }
 
-    /// The bookkeeping of transaction `x`, opened (and queued for expiry) at its first event; the
+    /// The bookkeeping of transaction `x`, opened at its first event and queued for expiry at each; the
     /// current event is its last so far.
     fn tx_seen(&mut self, x: u32) -> &mut Tx {
         let ev = self.ev;
         let sec = self.start.elapsed().as_secs() as u32;
-        let queue = &mut self.queue;
-        let tx = self.txs.entry(x).or_insert_with(|| {
-            queue.push_back((x, ev));
-            Tx {
-                minr: u64::MAX,
-                first_sec: sec,
-                ..Default::default()
-            }
+        // one entry per event: the queue stays in event order, so a transaction leaves the window
+        // exactly when its last event does (the entries of its earlier events are stale by then)
+        self.queue.push_back((x, ev));
+        let tx = self.txs.entry(x).or_insert_with(|| Tx {
+            minr: u64::MAX,
+            first_sec: sec,
+            ..Default::default()
         });
         tx.last_ev = ev;
         tx
@@ -1098,8 +1209,67 @@ impl Scanner {
             b.0 += dr;
             b.1 = b.1.wrapping_add(ds);
         } else {
-            add_delta(self.pending.entry(x).or_default(), &[(t, dr, ds)]);
+            // most transactions touch one or two tables: no room for four reserved
+            let d = self
+                .pending
+                .entry(x)
+                .or_insert_with(|| Vec::with_capacity(1));
+            add_delta(d, &[(t, dr, ds)]);
         }
+    }
+
+    /// Debezium's END record of a transaction (provide.transaction.metadata=true): its events per
+    /// table, a second source of truth beside the ledger message. It comes after the transaction's
+    /// events on its own topic (`<topic.prefix>.transaction`), so it sits last in its order.
+    fn transaction_end(&mut self, p: &Payload, where_: &dyn Fn() -> String) -> Result<(), Error> {
+        let id = p.id.as_deref().unwrap_or("");
+        // PostgreSQL's transaction id is "txId:lsn"
+        let Some(x) = id.split(':').next().and_then(|t| t.parse::<u64>().ok()) else {
+            return Err(Error::Input(format!(
+                "{}: a transaction metadata END record without a PostgreSQL transaction id (\"txId:lsn\"): {id:?}",
+                where_()
+            )));
+        };
+        let x = x as u32;
+        let mut m: Vec<(u16, u32)> = Vec::new();
+        let mut h = FxHasher::default();
+        h.write(b"END");
+        h.write(id.as_bytes());
+        for dc in p.data_collections.as_deref().unwrap_or(&[]) {
+            h.write(dc.data_collection.as_bytes());
+            h.write_u64(dc.event_count);
+            // "hospital.consultas"; a partition of sinais_vitais counts as the table
+            let Some(table) = dc.data_collection.strip_prefix("hospital.") else {
+                continue;
+            };
+            let t = self.tables.index(table);
+            match m.iter_mut().find(|e| e.0 == t) {
+                Some(e) => e.1 += dc.event_count as u32,
+                None => m.push((t, dc.event_count as u32)),
+            }
+        }
+        m.retain(|e| e.1 > 0);
+        m.sort_unstable();
+        if !self.txs.contains_key(&x) && self.judged.contains(u64::from(x)) {
+            // its transaction was judged by its ledger message before the END came (the
+            // transaction topic lagging more than --window behind): not compared, counted
+            self.acc.metadata_late += 1;
+            return Ok(());
+        }
+        let repeated = self.window.seen(h.finish());
+        let tx = self.tx_seen(x);
+        let pos = u64::MAX;
+        if repeated {
+            tx.reps += 1;
+            tx.minr = tx.minr.min(pos);
+            return Ok(());
+        }
+        tx.pos.push(pos);
+        tx.m = Some(m);
+        tx.update_complete();
+        self.acc.metadata_ends += 1;
+        self.expire();
+        Ok(())
     }
 
     fn ledger(
@@ -1149,6 +1319,8 @@ impl Scanner {
             .iter()
             .any(|l| l.0 == c.worker && l.1 == c.seq && l.2 == linhas)
         {
+            // one ledger message per transaction: no room for four reserved
+            tx.l.reserve_exact(1);
             tx.l.push((c.worker, c.seq, linhas));
         }
         tx.update_complete();
@@ -1256,27 +1428,58 @@ impl Scanner {
         Ok(())
     }
 
-    /// Transactions out of the window are final: judged (or written by a shard) and dropped.
+    /// Transactions out of the window are final: judged (or written by a shard) and dropped. A
+    /// complete one (its events equal its ledger message and END record) once its last event is
+    /// `window` events behind (a re-delivery of its end may still come until then); an incomplete
+    /// one waits `lag` events for the partitions that lag behind, then is judged as it is. So the
+    /// complete transactions, nearly all of them, are held for the (small) re-delivery window only.
     fn expire(&mut self) {
         let w = self.opts.window as u64;
+        let lag = self.opts.lag as u64;
         while let Some(&(x, ev)) = self.queue.front() {
             if ev + w >= self.ev {
                 break;
             }
             self.queue.pop_front();
-            let Some(tx) = self.txs.get(&x) else { continue };
-            if tx.last_ev + w >= self.ev {
-                self.queue.push_back((x, tx.last_ev));
-                continue;
+            match self.txs.get(&x) {
+                // its last event is a window behind: judged if settled, else it waits for `lag`
+                Some(tx) if tx.last_ev == ev => {
+                    if self.settled(tx) {
+                        self.finalize(x);
+                    } else {
+                        self.waiting.push_back((x, ev));
+                    }
+                }
+                _ => {} // a later event of it is queued, or it was judged
             }
-            self.finalize(x);
         }
+        while let Some(&(x, ev)) = self.waiting.front() {
+            if ev + lag >= self.ev {
+                break;
+            }
+            self.waiting.pop_front();
+            if self.txs.get(&x).is_some_and(|tx| tx.last_ev == ev) {
+                self.finalize(x);
+            }
+        }
+    }
+
+    /// Complete against every source of truth the stream has: its ledger message when there are
+    /// ledger messages, its END record when there is transaction metadata (one source may arrive
+    /// after the other, in a partition that lags).
+    /// A stream is taken to have no ledger once `lag` events came without a ledger message.
+    fn settled(&self, tx: &Tx) -> bool {
+        let no_ledger = self.acc.ledger_messages == 0 && self.ev > self.opts.lag as u64;
+        tx.complete
+            && (!tx.l.is_empty() || no_ledger)
+            && (tx.m.is_some() || self.acc.metadata_ends == 0)
     }
 
     fn finalize(&mut self, x: u32) {
         let Some(tx) = self.txs.remove(&x) else {
             return;
         };
+        self.judged.seen(u64::from(x));
         // A re-delivery repeats the END of the transaction: the events at or after the first
         // repeated position must all be repeated (counted, not kept by identity).
         let once_after = tx.pos.iter().filter(|&&p| p >= tx.minr).count() as u32;
@@ -1301,6 +1504,7 @@ impl Scanner {
             minr: tx.minr,
             reps: tx.reps,
             np: tx.np,
+            m: tx.m,
         };
         if let Some(out) = self.shard_out.as_mut() {
             let _ = serde_json::to_writer(&mut *out, &rec);
@@ -1328,16 +1532,20 @@ impl Scanner {
             return;
         }
         let w = self.opts.window as u64;
+        let lag = self.opts.lag as u64;
         let mut i = 0;
         while i < self.open.len() {
             let cp = &self.open[i];
-            let timeout = eof || self.ev > cp.arrival + w;
-            let ready = timeout
+            // its transactions given up on: judged as they are
+            let late = eof || self.ev > cp.arrival + lag;
+            // a differing digest is final once the window has gone by (late heartbeats)
+            let timeout = late || self.ev > cp.arrival + w;
+            let ready = late
                 || (cp.ledger_past
                     && !self
                         .txs
                         .iter()
-                        .any(|(x, t)| !t.l.is_empty() && !t.complete && cp.msg.snap.includes(*x)));
+                        .any(|(x, t)| t.expected() && !t.complete && cp.msg.snap.includes(*x)));
             if !ready {
                 i += 1;
                 continue;
@@ -1400,9 +1608,10 @@ impl Scanner {
                 .iter()
                 .copied()
                 .filter(|x| {
-                    self.txs
-                        .get(x)
-                        .is_some_and(|t| !t.complete && (t.np || !t.l.is_empty()))
+                    // not settled: a source of truth (ledger message, END record) may still come
+                    self.txs.get(x).is_some_and(|t| {
+                        !self.settled(t) && (t.np || !t.l.is_empty() || t.m.is_some())
+                    })
                 })
                 .collect();
             for x in &open {

@@ -1,36 +1,179 @@
-//! The hospital tables: names, partitions, and the columns a schemaless event cannot describe.
+//! The hospital tables: names, partitions, and the columns a schemaless event cannot describe, read
+//! from the extension's SQL (one definition of the tables).
 
 use crate::digest::{NumMode, PgType};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// The hospital tables' ORIGINAL columns in attnum order with their PostgreSQL types
-/// (sql/schema.sql, sql/vitais.sql, sql/cdc.sql; the same list as tools/alimentador-verify).
-/// Columns added by schema evolution are left out of the digest (docs/digest.md).
-pub const KNOWN: &[(&str, &str)] = &[
-    ("convenios", "id=int8,nome=varchar,cnpj=bpchar,tipo=varchar,cobertura=varchar,created_at=timestamptz,updated_at=timestamptz"),
-    (
-        "pacientes",
-        "id=int8,nome=varchar,nascimento=date,cpf=bpchar,sexo=bpchar,email=varchar,telefone=varchar,endereco=varchar,cidade=varchar,uf=bpchar,cep=bpchar,data_cadastro=date,ativo=bool,created_at=timestamptz,updated_at=timestamptz",
-    ),
-    ("medicos", "id=int8,nome=varchar,crm=varchar,especialidade=varchar,telefone=varchar,email=varchar,ativo=bool,created_at=timestamptz,updated_at=timestamptz"),
-    ("pacientes_convenios", "id=int8,paciente_id=int8,convenio_id=int8,numero_carteira=varchar,validade=date,created_at=timestamptz,updated_at=timestamptz"),
-    (
-        "consultas",
-        "id=int8,protocolo=uuid,paciente_id=int8,medico_id=int8,data=timestamptz,motivo=varchar,status=varchar,valor=numeric,created_at=timestamptz,updated_at=timestamptz",
-    ),
-    (
-        "exames",
-        "id=int8,paciente_id=int8,tipo_exame=varchar,data=timestamptz,urgente=bool,resultado=jsonb,laudo=text,data_resultado=timestamptz,created_at=timestamptz,updated_at=timestamptz",
-    ),
-    ("internacoes", "id=int8,paciente_id=int8,data_entrada=timestamptz,data_saida=timestamptz,motivo=varchar,quarto=varchar,created_at=timestamptz,updated_at=timestamptz"),
-    (
-        "sinais_vitais",
-        "id=int8,internacao_id=int8,medido_em=timestamptz,pulso=int2,pressao_sistolica=int2,pressao_diastolica=int2,saturacao_o2=int2,temperatura=numeric,frequencia_respiratoria=int2,created_at=timestamptz",
-    ),
-    ("pulso", "id=int4,batida=timestamptz,worker=int4,seq=int8"),
+/// The SQL that creates the hospital tables, the extension's own (one definition of the tables for
+/// the extension and the verifier): their columns in attnum order with their types are read from it
+/// (`ddl_columns`). Columns added later by the ddl profiles' schema changes (ALTER TABLE inside
+/// sql/ddl.sql's functions) are not read: the digest leaves them out (docs/src/digest.md).
+const SCHEMA_SQL: &[&str] = &[
+    include_str!("../../sql/schema.sql"),
+    include_str!("../../sql/vitais.sql"),
+    include_str!("../../sql/cdc.sql"),
 ];
+/// sql/ddl.sql: the ddl profile's CREATE TABLE hospital.prescricoes, a string in a function.
+const DDL_SQL: &str = include_str!("../../sql/ddl.sql");
+
+/// (table, [(column, PostgreSQL type name)]) of every `CREATE TABLE hospital.<name> (…)` in the
+/// extension's SQL, plus the top-level `ALTER TABLE hospital.<name> ADD [COLUMN] <col> <type>` of the
+/// schema files, in file order. Types are canonical names (int8, varchar, bpchar, timestamptz…).
+pub fn ddl_columns() -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for sql in SCHEMA_SQL {
+        let sql = strip_comments(sql);
+        create_tables(&sql, &mut out);
+        // top-level ALTER TABLE … ADD COLUMN (not the ones a function builds with format())
+        for stmt in sql.split(';') {
+            let words: Vec<&str> = stmt.split_whitespace().collect();
+            let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+            if lower.len() < 6 || lower[0] != "alter" || lower[1] != "table" {
+                continue;
+            }
+            let Some(table) = words[2].strip_prefix("hospital.") else {
+                continue;
+            };
+            if lower[3] != "add" {
+                continue;
+            }
+            let at = if lower[4] == "column" { 5 } else { 4 };
+            if let (Some(col), Some(ty)) = (words.get(at), type_of(&words[at + 1..].join(" "))) {
+                if let Some(t) = out.iter_mut().find(|t| t.0 == table) {
+                    t.1.push((col.to_string(), ty));
+                }
+            }
+        }
+    }
+    // the ddl profile's table: its DDL is adjacent SQL string literals
+    let ddl = strip_comments(DDL_SQL);
+    if let Some(at) = ddl.find("'CREATE TABLE hospital.") {
+        let joined = ddl[at + 1..]
+            .split('\n')
+            .map(|l| l.trim().trim_start_matches('\'').trim_end_matches('\''))
+            .collect::<Vec<_>>()
+            .join("");
+        create_tables(&joined, &mut out);
+    }
+    out
+}
+
+fn strip_comments(sql: &str) -> String {
+    sql.lines()
+        .map(|l| match l.find("--") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every `CREATE TABLE hospital.<name> (…)` of `sql` (not the ones built with format()).
+fn create_tables(sql: &str, out: &mut Vec<(String, Vec<(String, String)>)>) {
+    let mut rest = sql;
+    while let Some(at) = rest.find("CREATE TABLE hospital.") {
+        rest = &rest[at + "CREATE TABLE hospital.".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let after = rest[name.len()..].trim_start();
+        if name.is_empty() || !after.starts_with('(') {
+            continue; // hospital.%I PARTITION OF …
+        }
+        // the body: up to the matching parenthesis, split at top-level commas
+        let mut depth = 0;
+        let mut items = vec![String::new()];
+        for c in after.chars() {
+            match c {
+                '(' => {
+                    depth += 1;
+                    if depth == 1 {
+                        continue;
+                    }
+                }
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                ',' if depth == 1 => {
+                    items.push(String::new());
+                    continue;
+                }
+                _ => {}
+            }
+            items.last_mut().expect("one item").push(c);
+        }
+        let mut cols = Vec::new();
+        for item in &items {
+            let words: Vec<&str> = item.split_whitespace().collect();
+            let Some(first) = words.first() else { continue };
+            const CONSTRAINTS: [&str; 7] = [
+                "primary",
+                "unique",
+                "check",
+                "constraint",
+                "foreign",
+                "exclude",
+                "like",
+            ];
+            if CONSTRAINTS.contains(&first.to_ascii_lowercase().as_str()) {
+                continue;
+            }
+            let ty = type_of(&words[1..].join(" ")).unwrap_or_else(|| words[1..].join(" "));
+            cols.push((first.to_string(), ty));
+        }
+        out.retain(|t| t.0 != name);
+        out.push((name, cols));
+    }
+}
+
+/// The canonical type name of a column definition's type and constraints ("varchar(120) NOT
+/// NULL" -> varchar); None when it is not one the digest knows.
+fn type_of(def: &str) -> Option<String> {
+    let d = def.to_ascii_lowercase();
+    const NAMES: [(&str, &str); 22] = [
+        ("bigserial", "int8"),
+        ("smallserial", "int2"),
+        ("serial", "int4"),
+        ("bigint", "int8"),
+        ("smallint", "int2"),
+        ("integer", "int4"),
+        ("int8", "int8"),
+        ("int4", "int4"),
+        ("int2", "int2"),
+        ("int", "int4"),
+        ("character varying", "varchar"),
+        ("varchar", "varchar"),
+        ("character", "bpchar"),
+        ("char", "bpchar"),
+        ("text", "text"),
+        ("numeric", "numeric"),
+        ("boolean", "bool"),
+        ("bool", "bool"),
+        ("uuid", "uuid"),
+        ("jsonb", "jsonb"),
+        ("date", "date"),
+        ("timestamp with time zone", "timestamptz"),
+    ];
+    if d.starts_with("timestamptz") {
+        return Some("timestamptz".into());
+    }
+    if d.starts_with("timestamp") && !d.starts_with("timestamp with time zone") {
+        return Some("timestamp".into());
+    }
+    NAMES
+        .iter()
+        .find(|(n, _)| {
+            d.starts_with(n)
+                && !d[n.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .map(|(_, t)| t.to_string())
+}
 
 /// The hospital table a topic's source.table belongs to: with publish_via_partition_root = off a
 /// partition's events (sinais_vitais_p20261204) are its table's.
@@ -81,16 +224,13 @@ struct FieldSchema<'a> {
 impl Tables {
     pub fn new() -> Self {
         let mut t = Tables::default();
-        for (name, spec) in KNOWN {
+        for (name, spec) in ddl_columns() {
             let cols = spec
-                .split(',')
-                .map(|item| {
-                    let (n, ty) = item.split_once('=').unwrap_or((item, "text"));
-                    Column {
-                        name: n.to_string(),
-                        ty: PgType::from_name(ty),
-                        num: NumMode::String,
-                    }
+                .iter()
+                .map(|(n, ty)| Column {
+                    name: n.clone(),
+                    ty: PgType::from_name(ty),
+                    num: NumMode::String,
                 })
                 .collect();
             t.list.push(Table {
@@ -99,8 +239,7 @@ impl Tables {
                 known: true,
                 last_schema: Vec::new(),
             });
-            t.by_topic
-                .insert(name.to_string(), (t.list.len() - 1) as u16);
+            t.by_topic.insert(name, (t.list.len() - 1) as u16);
         }
         t
     }
@@ -224,5 +363,79 @@ impl Tables {
             });
         }
         t.columns = Some(cols);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables come from the extension's SQL: each with an id first and every column of a type
+    /// the digest encodes (a type this parser does not map fails here, not in a verdict).
+    #[test]
+    fn tables_from_the_extension_sql() {
+        let tables = ddl_columns();
+        let names: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
+        for want in [
+            "convenios",
+            "pacientes",
+            "medicos",
+            "pacientes_convenios",
+            "consultas",
+            "exames",
+            "internacoes",
+            "sinais_vitais",
+            "pulso",
+            "prescricoes",
+        ] {
+            assert!(names.contains(&want), "{want} not in {names:?}");
+        }
+        for (t, cols) in &tables {
+            assert_eq!(
+                cols.first().map(|c| c.0.as_str()),
+                Some("id"),
+                "{t}: {cols:?}"
+            );
+            for (c, ty) in cols {
+                assert_ne!(PgType::from_name(ty), PgType::Other, "{t}.{c}: {ty}");
+            }
+        }
+        let cols = |name: &str| tables.iter().find(|t| t.0 == name).unwrap().1.clone();
+        let ty = |name: &str, col: &str| {
+            cols(name)
+                .into_iter()
+                .find(|c| c.0 == col)
+                .map(|c| c.1)
+                .unwrap_or_default()
+        };
+        assert_eq!(ty("consultas", "valor"), "numeric");
+        assert_eq!(ty("convenios", "cnpj"), "bpchar");
+        assert_eq!(ty("exames", "resultado"), "jsonb");
+        assert_eq!(ty("sinais_vitais", "medido_em"), "timestamptz");
+        assert_eq!(ty("pulso", "worker"), "int4");
+        // the ddl profile's table (a string in sql/ddl.sql): verifiable without the schema envelope
+        let p: Vec<String> = cols("prescricoes")
+            .into_iter()
+            .map(|c| format!("{}={}", c.0, c.1))
+            .collect();
+        assert_eq!(
+            p.join(","),
+            "id=int8,consulta_id=int8,medicamento=varchar,posologia=varchar,dias=int4,created_at=timestamptz,updated_at=timestamptz"
+        );
+    }
+
+    #[test]
+    fn column_types() {
+        assert_eq!(type_of("varchar(120) NOT NULL").as_deref(), Some("varchar"));
+        assert_eq!(type_of("character varying(5)").as_deref(), Some("varchar"));
+        assert_eq!(type_of("char(2) NOT NULL").as_deref(), Some("bpchar"));
+        assert_eq!(type_of("int PRIMARY KEY").as_deref(), Some("int4"));
+        assert_eq!(type_of("integer").as_deref(), Some("int4"));
+        assert_eq!(
+            type_of("timestamp with time zone").as_deref(),
+            Some("timestamptz")
+        );
+        assert_eq!(type_of("timestamp NOT NULL").as_deref(), Some("timestamp"));
+        assert_eq!(type_of("interval"), None);
     }
 }
