@@ -40,7 +40,12 @@ else
   PY="$(tests/cdc/setup_venv.sh)/bin/python"
   export PY STREAM_RATE=0
   mkdir -p "$dir/capture"; chmod 755 "$dir" "$dir/capture"
-  stream_capture "$dir/capture" --set value.converter.schemas.enable=true
+  # As the tests call it: in a condition, whose failure is reported (a bare call under set -e ended
+  # the script when a step inside it returned non-zero on its way to success).
+  if ! stream_capture "$dir/capture" --set value.converter.schemas.enable=true; then
+    echo "bench/verify.sh: the capture failed; see $dir/capture/capture.log (BENCH_DIR keeps it)" >&2
+    exit 1
+  fi
   trap cleanup EXIT  # new_cluster set its own
   q -d "$STREAM_DB" "SELECT pg_drop_replication_slot('alimentador_slot')" >/dev/null
   cleanup_clusters; CLUSTERS=()

@@ -144,7 +144,11 @@ impl Ledger {
             // RelationGetIndexList fills in rd_pkindex, the primary key's index (the same field in
             // every major, where RelationGetPrimaryKeyIndex's arguments differ).
             let indexes = pg_sys::RelationGetIndexList(rel);
-            let index_count = if indexes.is_null() { 0 } else { (*indexes).length };
+            let index_count = if indexes.is_null() {
+                0
+            } else {
+                (*indexes).length
+            };
             pg_sys::list_free(indexes);
             let index = (*rel).rd_pkindex;
             // The heap update maintains the primary key only and fires nothing: a table someone
