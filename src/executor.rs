@@ -690,6 +690,14 @@ impl Executor {
         rng: &mut Rng,
         now: DateTime<Utc>,
     ) -> Outcome {
+        // The discharge reads the stay's readings (UPDATE_INTERNACAO_ALTA) after its pick has locked
+        // the stay. A transaction creating a day's partition holds sinais_vitais locked and, later
+        // in its batch, may wait for a row this one holds: taking the table first, and only when it
+        // is free, orders the two. A discharge while a partition is being made is a skip, never a
+        // deadlock (seen by tests/e2e/lifecycle.sh at time_scale 40320).
+        if !lock_readings_if_free() {
+            return None;
+        }
         let (id, entrada, ctid): (i64, TimestampWithTimeZone, pgrx::pg_sys::ItemPointerData) = self
             .pick_wrapping(
                 client,
@@ -933,6 +941,32 @@ fn maintain_partitions(client: &mut SpiClient, now: DatumWithOid) {
     client
         .update(sql.as_str(), None, &[now])
         .unwrap_or_else(|e| panic!("creating the partitions of hospital.sinais_vitais: {e}"));
+}
+
+/// Locks hospital.sinais_vitais (the partitioned table only) ACCESS SHARE, as reading it does, if no
+/// other transaction holds a conflicting lock (a partition being created or dropped); false
+/// otherwise, without waiting. Held until the transaction ends.
+fn lock_readings_if_free() -> bool {
+    // SAFETY: inside a transaction; the names are static C strings and the RangeVar is palloc'd in
+    // the current memory context; an ERROR becomes a Rust panic through pgrx's guard.
+    unsafe {
+        let range = pgrx::pg_sys::makeRangeVar(
+            c"hospital".as_ptr().cast_mut(),
+            c"sinais_vitais".as_ptr().cast_mut(),
+            -1,
+        );
+        let relid = pgrx::pg_sys::RangeVarGetRelidExtended(
+            range,
+            pgrx::pg_sys::NoLock as pgrx::pg_sys::LOCKMODE,
+            0,
+            None,
+            std::ptr::null_mut(),
+        );
+        pgrx::pg_sys::ConditionalLockRelationOid(
+            relid,
+            pgrx::pg_sys::AccessShareLock as pgrx::pg_sys::LOCKMODE,
+        )
+    }
 }
 
 /// Reads only the first column (an id) of a picking query that returns more.
